@@ -1,0 +1,1 @@
+"""Plain-Python building blocks shared by every core: data types, parameters, geometry."""
