@@ -129,6 +129,11 @@ build_workspace() {
 }
 
 cd "$repo"
+# Two set-ups at once (two terminals, parallel test jobs) would race on the venv and
+# the workspace: the second waits for the first.
+mkdir -p "$(dirname "$ws")"
+exec 9>"$ws.setup.lock"
+flock 9
 python_bin=$(pick_python)
 if [ ! -x "$venv/bin/python" ]; then
   say "creating the venv $venv with $("$python_bin" -V)"

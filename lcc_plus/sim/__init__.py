@@ -1,0 +1,1 @@
+"""Closed-loop driving simulator: lanelet2 roads, ego and traffic, sensors, driver, scenarios."""
