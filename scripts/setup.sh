@@ -24,12 +24,14 @@ need_tool() {
 }
 
 pick_python() {
+  local supported='import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)'
   if [ -n "${LCC_PYTHON:-}" ]; then
+    "$LCC_PYTHON" -c "$supported" 2>/dev/null ||
+      die "LCC_PYTHON=$LCC_PYTHON is not a CPython 3.10-3.13 (ROS 2 Kilted wheels exist only for those)."
     echo "$LCC_PYTHON"; return
   fi
   for candidate in python3.11 python3.12 python3.10 python3.13 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-       "$candidate" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null; then
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c "$supported" 2>/dev/null; then
       echo "$candidate"; return
     fi
   done
