@@ -91,3 +91,15 @@ def test_every_message_round_trips_between_processes():
         rclpy.try_shutdown()
         echo.terminate()
         echo.wait(timeout=10)
+
+
+def test_package_xml_is_valid_format3():
+    from catkin_pkg.package import parse_package
+
+    pkg = parse_package(str(REPO / "package.xml"))
+    assert pkg.name == "lcc_plus"
+    assert pkg.package_format == 3
+    assert pkg.get_build_type() == "ament_cmake"
+    deps = {d.name for d in pkg.exec_depends + pkg.build_depends + pkg.buildtool_depends}
+    for needed in ("rosidl_default_generators", "rclpy", "sensor_msgs", "lanelet2_python", "python3-onnxruntime-pip"):
+        assert needed in deps, needed
