@@ -33,6 +33,11 @@ class Boundary:
     kind: BoundaryKind
     color: str = "white"             # "white" | "yellow"
     wear: float = 0.0                # 0 fresh paint .. 1 fully worn away
+    # Arc length (m) of points_xy[0] along the whole line: keeps dashes fixed to the ground
+    # when the world passes a cropped piece of a longer boundary.
+    arc_start_m: float = 0.0
+    # (paint, gap) metres of a dashed line; None uses the renderer's default (config/camera.yaml).
+    dash_m: tuple[float, float] | None = None
 
 
 @dataclass
