@@ -1,0 +1,1 @@
+"""Closed-loop evaluation: reference drivers, runner, KPIs, reports (`lcc-plus eval`)."""
