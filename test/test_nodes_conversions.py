@@ -167,9 +167,13 @@ def test_camera_info_round_trip_and_garbage():
 
     from lcc_plus.nodes import conversions as c
 
-    cam = {"width": 640, "height": 480, "fx": 500.0, "fy": 505.0, "cx": 320.5, "cy": 240.5,
-           "distortion_model": "plumb_bob", "d": [0.1, -0.01, 0.0, 0.0, 0.0], "frame_id": "camera_front"}
+    k = [500.0, 0.0, 320.5, 0.0, 505.0, 240.5, 0.0, 0.0, 1.0]
+    cam = {"frame_id": "camera_front", "width": 640, "height": 480, "distortion_model": "plumb_bob",
+           "d": [0.1, -0.01, 0.0, 0.0, 0.0], "k": k, "r": [1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0],
+           "p": [*k[0:3], 0.0, *k[3:6], 0.0, *k[6:9], 0.0], "binning_x": 0, "binning_y": 0}
     assert c.camera_info_to_dict(_wire(c.dict_to_camera_info(cam, 2.0))) == cam
+    with pytest.raises(c.ConversionError, match="cannot be a CameraInfo"):
+        c.dict_to_camera_info({"width": 640, "height": 480, "k": [1.0, 2.0]}, 0.0)
     with pytest.raises(c.ConversionError, match="focal"):
         c.camera_info_to_dict(CameraInfo(width=640, height=480))
     with pytest.raises(c.ConversionError, match="empty"):

@@ -407,27 +407,38 @@ def rgb_to_compressed(rgb: np.ndarray, stamp_s: float, frame_id: str = "camera",
     return m
 
 
+_CAMERA_MATRICES = {"d": None, "k": 9, "r": 9, "p": 12}
+
+
 def camera_info_to_dict(m: CameraInfo) -> dict:
-    """sensor_msgs/CameraInfo -> camera dict: width, height, fx, fy, cx, cy, distortion_model, d, frame_id."""
+    """sensor_msgs/CameraInfo -> camera dict (its fields as plain Python, as CameraModel.to_camera_info)."""
     k = [float(v) for v in m.k]
     if int(m.width) <= 0 or int(m.height) <= 0:
         raise ConversionError(f"CameraInfo size {m.width}x{m.height} is empty")
     if not all(math.isfinite(v) for v in k) or k[0] <= 0.0 or k[4] <= 0.0:
         raise ConversionError(f"CameraInfo.k has no valid focal lengths: {k}")
     return {
-        "width": int(m.width), "height": int(m.height), "fx": k[0], "fy": k[4], "cx": k[2], "cy": k[5],
-        "distortion_model": m.distortion_model, "d": [float(v) for v in m.d], "frame_id": m.header.frame_id,
+        "frame_id": m.header.frame_id, "width": int(m.width), "height": int(m.height),
+        "distortion_model": m.distortion_model, **{name: _floats(getattr(m, name)) for name in _CAMERA_MATRICES},
+        "binning_x": int(m.binning_x), "binning_y": int(m.binning_y),
     }
 
 
 def dict_to_camera_info(cam: dict, stamp_s: float) -> CameraInfo:
-    """Camera dict (see camera_info_to_dict) -> sensor_msgs/CameraInfo, pinhole, no rectification."""
-    fx, fy, cx, cy = (float(cam[k]) for k in ("fx", "fy", "cx", "cy"))
-    m = CameraInfo(width=int(cam["width"]), height=int(cam["height"]),
-                   distortion_model=str(cam.get("distortion_model", "plumb_bob")))
-    m.d = _floats(cam.get("d", [0.0] * 5))
-    m.k = [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0]
-    m.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
-    m.p = [fx, 0.0, cx, 0.0, 0.0, fy, cy, 0.0, 0.0, 0.0, 1.0, 0.0]
+    """Camera dict (CameraInfo fields: width, height, k, d, optional r, p, ...) -> sensor_msgs/CameraInfo."""
+    try:
+        k = _floats(cam["k"])
+        m = CameraInfo(width=int(cam["width"]), height=int(cam["height"]),
+                       distortion_model=str(cam.get("distortion_model", "plumb_bob")),
+                       binning_x=int(cam.get("binning_x", 0)), binning_y=int(cam.get("binning_y", 0)))
+        m.d = _floats(cam.get("d", [0.0] * 5))
+        m.k = k
+        m.r = _floats(cam.get("r", [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]))
+        m.p = _floats(cam.get("p", [*k[0:3], 0.0, *k[3:6], 0.0, *k[6:9], 0.0]))
+        for name, size in _CAMERA_MATRICES.items():
+            if size is not None and len(getattr(m, name)) != size:
+                raise ValueError(f"{name} needs {size} values, got {len(getattr(m, name))}")
+    except (KeyError, TypeError, ValueError, AssertionError) as err:
+        raise ConversionError(f"camera dict cannot be a CameraInfo: {type(err).__name__}: {err}") from err
     _header(m, stamp_s, str(cam.get("frame_id", "camera")))
     return m
