@@ -1,0 +1,97 @@
+"""A 2-D polyline with arc length: Frenet projection and pose lookup (metres, radians).
+
+Frenet convention: `s` is the arc length along the polyline from its first point,
+`d` the signed lateral offset, positive to the left of the direction of travel.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Polyline:
+    """Piecewise-linear curve through `points_xy` (N >= 2, consecutive duplicates dropped)."""
+
+    def __init__(self, points_xy: np.ndarray):
+        pts = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+        if len(pts) >= 2:
+            keep = np.r_[True, np.hypot(*np.diff(pts, axis=0).T) > 1e-6]
+            pts = pts[keep]
+        if len(pts) < 2:
+            raise ValueError(f"a polyline needs at least 2 distinct points, got {len(pts)}")
+        self.points = pts
+        seg = np.diff(pts, axis=0)
+        self.seg_len = np.hypot(seg[:, 0], seg[:, 1])
+        self.seg_dir = seg / self.seg_len[:, None]
+        self.s = np.r_[0.0, np.cumsum(self.seg_len)]
+        self.length = float(self.s[-1])
+        self.heading = np.arctan2(self.seg_dir[:, 1], self.seg_dir[:, 0])
+
+    def project(self, xy: np.ndarray, s_lo: float = -np.inf, s_hi: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """(s, d) of each point in `xy` (M, 2), searching segments overlapping [s_lo, s_hi].
+
+        Points beyond either end are extrapolated along the end segment, so s may be
+        negative or exceed the length.
+        """
+        q = np.atleast_2d(np.asarray(xy, dtype=float))
+        lo = max(0, int(np.searchsorted(self.s, s_lo, side="right")) - 1)
+        hi = min(len(self.seg_len), int(np.searchsorted(self.s, s_hi, side="left")) + 1)
+        if hi <= lo:
+            lo, hi = (len(self.seg_len) - 1, len(self.seg_len)) if s_lo > self.length else (0, 1)
+        p0 = self.points[lo:hi]
+        u = self.seg_dir[lo:hi]
+        rel = q[:, None, :] - p0[None, :, :]
+        t = np.einsum("mkj,kj->mk", rel, u)
+        tc = np.clip(t, 0.0, self.seg_len[lo:hi][None, :])
+        dist2 = np.sum((rel - tc[..., None] * u[None]) ** 2, axis=2)
+        k = np.argmin(dist2, axis=1)
+        rows = np.arange(len(q))
+        seg = lo + k
+        along = t[rows, k]
+        # Clamp to the segment except at the two ends of the whole polyline.
+        along = np.where(seg == 0, np.minimum(along, self.seg_len[0]), along)
+        last = len(self.seg_len) - 1
+        along = np.where(seg == last, np.maximum(along, 0.0), along)
+        along = np.where((seg > 0) & (seg < last), np.clip(along, 0.0, self.seg_len[seg]), along)
+        cross = u[k, 0] * rel[rows, k, 1] - u[k, 1] * rel[rows, k, 0]
+        return self.s[seg] + along, cross
+
+    def _segment(self, s: np.ndarray) -> np.ndarray:
+        return np.clip(np.searchsorted(self.s, s, side="right") - 1, 0, len(self.seg_len) - 1)
+
+    def xy_at(self, s: np.ndarray | float, d: np.ndarray | float = 0.0) -> np.ndarray:
+        """World points at arc length s and lateral offset d (extrapolated past the ends)."""
+        s_arr = np.asarray(s, dtype=float)
+        k = self._segment(s_arr)
+        u = self.seg_dir[k]
+        base = self.points[k] + (s_arr - self.s[k])[..., None] * u
+        normal = np.stack([-u[..., 1], u[..., 0]], axis=-1)
+        return base + np.asarray(d, dtype=float)[..., None] * normal
+
+    def heading_at(self, s: np.ndarray | float) -> np.ndarray:
+        """Heading (rad) at s, blended between segments over a 2 m window for smoothness."""
+        s_arr = np.asarray(s, dtype=float)
+        a = self.xy_at(s_arr - 1.0)
+        b = self.xy_at(s_arr + 1.0)
+        return np.arctan2(b[..., 1] - a[..., 1], b[..., 0] - a[..., 0])
+
+    def curvature_at(self, s: np.ndarray | float, half_window_m: float = 3.0) -> np.ndarray:
+        """Signed curvature (1/m, positive left) from the heading change over a window."""
+        s_arr = np.asarray(s, dtype=float)
+        dh = wrap_angle(self.heading_at(s_arr + half_window_m) - self.heading_at(s_arr - half_window_m))
+        return dh / (2.0 * half_window_m)
+
+    def resampled(self, step_m: float) -> Polyline:
+        n = max(2, int(np.ceil(self.length / step_m)) + 1)
+        return Polyline(self.xy_at(np.linspace(0.0, self.length, n)))
+
+
+def wrap_angle(a: np.ndarray | float) -> np.ndarray | float:
+    """Angle wrapped to (-pi, pi]."""
+    return (np.asarray(a) + np.pi) % (2.0 * np.pi) - np.pi
+
+
+def to_frame(xy: np.ndarray, x0: float, y0: float, yaw0: float) -> np.ndarray:
+    """World points (N, 2) into a frame at (x0, y0) rotated by yaw0 (x forward, y left)."""
+    c, s = np.cos(yaw0), np.sin(yaw0)
+    rel = np.asarray(xy, dtype=float) - (x0, y0)
+    return np.stack([c * rel[..., 0] + s * rel[..., 1], -s * rel[..., 0] + c * rel[..., 1]], axis=-1)
