@@ -1,0 +1,97 @@
+"""Output layout: label encoding and decoding are inverse; malformed raw output is refused."""
+import numpy as np
+import pytest
+
+from lcc_plus.common.types import (
+    LINE_EGO_LEFT,
+    LINE_EGO_RIGHT,
+    LINE_LEFT_OUTER,
+    LINE_RIGHT_OUTER,
+    EgoState,
+    ForkPreference,
+    Intent,
+    IntentKind,
+    LaneLine,
+    Lead,
+    LineType,
+    Perception,
+)
+from lcc_plus.vla import decode as dec
+
+
+def _ground_truth(speed_mps: float) -> Perception:
+    t = np.linspace(0.0, 6.0, 61)
+    curvature = 1.0 / 200.0
+    x = speed_mps * t
+    lines = [LaneLine(np.array([y0, 0.01, curvature / 2, 1e-5]), 0.0, 60.0, 1.0, lt)
+             for y0, lt in ((5.25, LineType.SOLID), (1.75, LineType.DASHED), (-1.75, LineType.DASHED))]
+    lines.append(LaneLine(np.zeros(4), 0.0, 0.0, 0.0, LineType.UNKNOWN))  # no right adjacent lane
+    return Perception(
+        path_t_s=t, path_x_m=x, path_y_m=0.1 + curvature / 2 * x * x, path_speed_mps=speed_mps - 0.3 * t,
+        lane_lines=lines, lead=Lead(42.0, -3.0, 0.2, 1.0), lead_left=Lead(0.0, 0.0, 0.0, 0.0),
+        lead_right=Lead(0.0, 0.0, 0.0, 0.0), lane_change_progress=0.25)
+
+
+def test_round_trip_recovers_the_ground_truth():
+    ego = EgoState(stamp_s=7.0, speed_mps=20.0)
+    gt = _ground_truth(20.0)
+    intent = Intent(intent=IntentKind.CHANGE_LEFT, fork_preference=ForkPreference.RIGHT)
+    p = dec.decode(dec.encode_raw(gt, ego, confidence=0.8), ego, intent, stamp_s=7.0, model_id="m@1234")
+    assert p.path_t_s.size >= 10 and p.path_t_s[-1] >= 4.0
+    x, y, s = dec.resample_path(gt)
+    np.testing.assert_allclose(p.path_x_m, x, atol=1e-4)
+    np.testing.assert_allclose(p.path_y_m, y, atol=1e-5)
+    np.testing.assert_allclose(p.path_speed_mps, s, atol=1e-5)
+    xs = np.linspace(0.0, 45.0, 10)
+    for i in (LINE_LEFT_OUTER, LINE_EGO_LEFT, LINE_EGO_RIGHT):
+        np.testing.assert_allclose(p.lane_lines[i].y_at(xs), gt.lane_lines[i].y_at(xs), atol=1e-4)
+        assert p.lane_lines[i].line_type == gt.lane_lines[i].line_type
+        assert p.lane_lines[i].probability > 0.99
+        assert p.lane_lines[i].x_max_m == pytest.approx(60.0, abs=1e-4)
+    assert p.lane_lines[LINE_RIGHT_OUTER].probability < 0.01
+    assert p.lead.distance_m == pytest.approx(42.0, abs=1e-4)
+    assert p.lead.relative_speed_mps == pytest.approx(-3.0, abs=1e-5)
+    assert p.lead.lateral_offset_m == pytest.approx(0.2, abs=1e-5)
+    assert p.lead.probability > 0.99 and p.lead_left.probability < 0.01
+    assert p.lane_change_progress == pytest.approx(0.25)
+    assert p.confidence == pytest.approx(0.8, abs=1e-4)
+    assert (p.intent, p.fork_preference) == (IntentKind.CHANGE_LEFT, ForkPreference.RIGHT)
+    assert (p.stamp_s, p.model_id) == (7.0, "m@1234")
+
+
+def test_masks_leave_missing_parts_unsupervised():
+    ego = EgoState(speed_mps=10.0)
+    gt = _ground_truth(10.0)
+    gt.path_t_s = gt.path_t_s[:20]  # 1.9 s: too short to supervise the 5 s plan
+    labels = dec.encode(gt, ego)
+    assert not labels.mask[dec.LAYOUT.path].any()
+    assert labels.line_type.tolist() == [LineType.SOLID, LineType.DASHED, LineType.DASHED, -1]
+    for idx in dec.existence_indices():
+        assert labels.mask[idx] == 1.0
+    assert labels.mask[dec.LAYOUT.confidence] == 0.0
+
+
+def test_path_lateral_error_metric():
+    ego = EgoState(speed_mps=15.0)
+    raw = dec.encode_raw(_ground_truth(15.0), ego)
+    shifted = raw.copy()
+    shifted[dec.LAYOUT.path.start + 1:dec.LAYOUT.path.stop:3] += 0.3 / dec.PATH_Y_SCALE_M
+    assert dec.path_lateral_rms_m(shifted[None], raw[None])[0] == pytest.approx(0.3, abs=1e-5)
+
+
+def test_decode_never_plans_backwards_or_negative_speed():
+    raw = np.zeros(dec.OUTPUT_SIZE, np.float32)
+    raw[dec.LAYOUT.path.start:dec.LAYOUT.path.stop:3] = -5.0   # dx far negative
+    raw[dec.LAYOUT.path.start + 2:dec.LAYOUT.path.stop:3] = -5.0  # dv far negative
+    p = dec.decode(raw, EgoState(speed_mps=3.0), Intent())
+    assert np.all(np.diff(p.path_x_m) >= 0.0) and np.all(p.path_x_m >= 0.0)
+    assert np.all(p.path_speed_mps >= 0.0)
+
+
+@pytest.mark.parametrize("raw, match", [
+    (np.zeros(dec.OUTPUT_SIZE - 1), "needs"),
+    (np.full(dec.OUTPUT_SIZE, np.nan), "NaN"),
+])
+def test_malformed_raw_output_is_refused(raw, match):
+    with pytest.raises(ValueError, match=match):
+        dec.decode(raw, EgoState(), Intent())
