@@ -68,7 +68,6 @@ TOPICS: dict[str, dict[str, str]] = {
     },
     "twist_adapter": {
         "~/input/command": "lcc/command",
-        "~/input/vehicle_state": "vehicle/state",
         "~/output/twist": "lcc/cmd_twist",
         "~/output/diagnostics": "/diagnostics",
     },

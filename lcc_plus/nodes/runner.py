@@ -1,0 +1,58 @@
+"""Start one node in its own process: default remaps, start-up errors, clean shutdown.
+
+Each nodes/<name> script calls `run_node(NodeClass, "<name>")`. A bad parameter or
+an unusable model stops start-up with one clear line on stderr and exit status 2.
+A node that finishes on its own (the simulator at the end of its scenario) sets
+its `finished` future to its exit status.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.task import Future
+
+from lcc_plus.common.params import ParamError
+from lcc_plus.nodes import topics
+
+EXIT_START_UP = 2
+
+
+class StartupError(RuntimeError):
+    """A node cannot start (missing model, missing optional dependency); the message says why."""
+
+
+def spin_until_finished(executor, nodes: list[Node]) -> int:
+    """Spin until a node's `finished` future completes (its result is the exit status) or Ctrl-C."""
+    futures = [f for f in (getattr(n, "finished", None) for n in nodes) if f is not None]
+    done = Future()
+    for f in futures:
+        f.add_done_callback(lambda fut: done.done() or done.set_result(fut.result()))
+    try:
+        executor.spin_until_future_complete(done)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        return 0
+    return int(done.result() or 0) if done.done() else 0
+
+
+def run_node(factory: Callable[[], Node], node_name: str, argv: list[str] | None = None) -> int:
+    """Run `factory()` (a Node named `node_name`) until shutdown; return the exit status."""
+    argv = list(sys.argv if argv is None else argv)
+    rclpy.init(args=topics.ros_args_with_default_remaps(node_name, argv))
+    node = None
+    try:
+        try:
+            node = factory()
+        except (ParamError, StartupError) as err:
+            print(f"[{node_name}] cannot start: {err}", file=sys.stderr)
+            return EXIT_START_UP
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        return spin_until_finished(executor, [node])
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
