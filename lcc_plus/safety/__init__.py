@@ -1,0 +1,1 @@
+"""Safety monitor core: command gate, checks, watchdogs, takeover escalation, MRM (no rclpy)."""

@@ -1,0 +1,97 @@
+"""Safety checks that judge the situation; each returns a Check(name, value, limit, active, severity)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lcc_plus.common.types import LINE_EGO_LEFT, LINE_EGO_RIGHT, Check, LaneLine, Lead, Severity
+
+
+class Sustained:
+    """True once a condition has held continuously for `duration_s` (debounce)."""
+
+    def __init__(self, duration_s: float):
+        self.duration_s = duration_s
+        self._since_s: float | None = None
+
+    def update(self, condition: bool, now_s: float) -> bool:
+        if not condition:
+            self._since_s = None
+            return False
+        if self._since_s is None or now_s < self._since_s:
+            self._since_s = now_s
+        return now_s - self._since_s >= self.duration_s
+
+    def held_s(self, now_s: float) -> float:
+        return 0.0 if self._since_s is None else max(0.0, now_s - self._since_s)
+
+
+def ttc_check(lead: Lead, min_probability: float, ttc_limit_s: float) -> Check:
+    """Time to collision with the ego-lane lead: gap / closing speed; imminent below the limit."""
+    ttc = math.inf
+    if lead.probability >= min_probability:
+        if lead.distance_m <= 0.0:
+            ttc = 0.0
+        elif lead.relative_speed_mps < 0.0:
+            ttc = lead.distance_m / -lead.relative_speed_mps
+    return Check("ttc_lead_s", ttc, ttc_limit_s, ttc < ttc_limit_s, Severity.IMMINENT)
+
+
+def rss_min_gap_m(ego_speed_mps: float, lead_speed_mps: float, rho_s: float, accel_max_mps2: float,
+                  brake_min_mps2: float, brake_max_mps2: float) -> float:
+    """RSS safe longitudinal distance (Shalev-Shwartz et al. 2017) for a rear car at
+    ego_speed_mps following a front car at lead_speed_mps."""
+    vr, vf = max(ego_speed_mps, 0.0), max(lead_speed_mps, 0.0)
+    v_after = vr + rho_s * accel_max_mps2
+    d = vr * rho_s + 0.5 * accel_max_mps2 * rho_s ** 2 + v_after ** 2 / (2 * brake_min_mps2) \
+        - vf ** 2 / (2 * brake_max_mps2)
+    return max(0.0, d)
+
+
+def rss_check(lead: Lead, ego_speed_mps: float, min_probability: float, rho_s: float, accel_max_mps2: float,
+              brake_min_mps2: float, brake_max_mps2: float) -> Check:
+    """Gap to the lead against the RSS distance. Reported (INFO); the monitor acts on the TTC,
+    because plain ACC following at 1-2 s time gap is already inside the worst-case RSS distance."""
+    if lead.probability < min_probability:
+        return Check("rss_gap_m", math.inf, 0.0, False, Severity.INFO)
+    need = rss_min_gap_m(ego_speed_mps, ego_speed_mps + lead.relative_speed_mps, rho_s, accel_max_mps2,
+                         brake_min_mps2, brake_max_mps2)
+    return Check("rss_gap_m", lead.distance_m, need, lead.distance_m < need, Severity.INFO)
+
+
+def predicted_lane_clearance_m(lines: list[LaneLine], speed_mps: float, steer_rad: float, wheelbase_m: float,
+                               width_m: float, horizon_s: float, min_probability: float,
+                               ignore_side: int = 0, step_s: float = 0.05) -> float:
+    """Smallest clearance [m] between the ego footprint and the ego-lane lines over the horizon.
+
+    The footprint is predicted from the gated command and the current state alone: a
+    kinematic bicycle at constant speed and road-wheel angle, its front axle corners
+    (rear-axle origin, REP-103) compared with the left and right ego-lane lines. Negative
+    means a corner is beyond a line. Lines below `min_probability` and the side given by
+    ignore_side (+1 left, -1 right: the side of a lane change under way) are skipped;
+    inf when no line is usable.
+    """
+    sides = [(LINE_EGO_LEFT, +1), (LINE_EGO_RIGHT, -1)]
+    usable = [(lines[i], s) for i, s in sides if s != ignore_side and lines[i].probability >= min_probability]
+    if not usable:
+        return math.inf
+    t = np.arange(0.0, horizon_s + 1e-9, step_s)
+    yaw_rate = speed_mps * math.tan(steer_rad) / wheelbase_m
+    yaw = yaw_rate * t
+    if abs(yaw_rate) > 1e-6:
+        x = speed_mps / yaw_rate * np.sin(yaw)
+        y = speed_mps / yaw_rate * (1.0 - np.cos(yaw))
+    else:
+        x, y = speed_mps * t, np.zeros_like(t)
+    fx, fy = x + wheelbase_m * np.cos(yaw), y + wheelbase_m * np.sin(yaw)
+    half = 0.5 * width_m
+    clearance = math.inf
+    for line, side in usable:
+        cx, cy = fx - side * half * np.sin(yaw), fy + side * half * np.cos(yaw)
+        inside = (cx >= line.x_min_m) & (cx <= line.x_max_m)
+        if not np.any(inside):
+            continue
+        gap = side * (np.asarray(line.y_at(cx[inside])) - cy[inside])
+        clearance = min(clearance, float(np.min(gap)))
+    return clearance
