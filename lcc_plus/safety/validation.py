@@ -70,6 +70,8 @@ def check_perception(q: Perception, p: SafetyParams) -> str | None:
     n = len(q.path_t_s)
     if not len(q.path_x_m) == len(q.path_y_m) == len(q.path_speed_mps) == n:
         return "shape:path"
+    if len(q.lane_lines) != 4 or any(np.shape(ln.coefficients) != (4,) for ln in q.lane_lines):
+        return "shape:lane_lines"
     if n > 1 and np.any(np.diff(np.asarray(q.path_t_s, dtype=float)) <= 0.0):
         return "order:path_t_s"
     leads = ((name, getattr(q, name)) for name in ("lead", "lead_left", "lead_right"))
