@@ -99,9 +99,8 @@ def encode(gt: Perception, ego: EgoState) -> Labels:
                           (s - v) / PATH_DV_SCALE_MPS], axis=1)
         target[LAYOUT.path] = block.ravel()
         mask[LAYOUT.path] = 1.0
-    base = LAYOUT.lines.start
     for i, line in enumerate(gt.lane_lines[:4]):
-        o = base + i * _LINE_WIDTH
+        o = line_offset(i)
         exists = line.probability >= 0.5
         target[o + 5] = 1.0 if exists else 0.0
         mask[o + 5] = 1.0  # existence is always supervised (as a probability target)
@@ -110,9 +109,8 @@ def encode(gt: Perception, ego: EgoState) -> Labels:
             target[o + 4] = line.x_max_m / LINE_XMAX_SCALE_M
             mask[o:o + 5] = 1.0
             line_type[i] = int(line.line_type)
-    base = LAYOUT.leads.start
     for i, lead in enumerate((gt.lead, gt.lead_left, gt.lead_right)):
-        o = base + i * _LEAD_WIDTH
+        o = lead_offset(i)
         exists = lead.probability >= 0.5
         target[o + 3] = 1.0 if exists else 0.0
         mask[o + 3] = 1.0
@@ -125,17 +123,24 @@ def encode(gt: Perception, ego: EgoState) -> Labels:
     return Labels(target, mask, line_type)
 
 
+def line_offset(i: int) -> int:
+    """Start of lane line i: 4 y samples, x_max, existence logit, type logits."""
+    return LAYOUT.lines.start + i * _LINE_WIDTH
+
+
+def lead_offset(j: int) -> int:
+    """Start of lead j: distance, relative speed, lateral offset, existence logit."""
+    return LAYOUT.leads.start + j * _LEAD_WIDTH
+
+
 def line_type_logits_slices() -> list[slice]:
     """Where each line's type logits sit (for the cross-entropy loss)."""
-    base = LAYOUT.lines.start
-    return [slice(base + i * _LINE_WIDTH + 6, base + (i + 1) * _LINE_WIDTH) for i in range(4)]
+    return [slice(line_offset(i) + 6, line_offset(i) + _LINE_WIDTH) for i in range(4)]
 
 
 def existence_indices() -> list[int]:
     """Indices of the existence logits (lines, then leads)."""
-    lines = [LAYOUT.lines.start + i * _LINE_WIDTH + 5 for i in range(4)]
-    leads = [LAYOUT.leads.start + i * _LEAD_WIDTH + 3 for i in range(3)]
-    return lines + leads
+    return [line_offset(i) + 5 for i in range(4)] + [lead_offset(j) + 3 for j in range(3)]
 
 
 def path_lateral_rms_m(raw: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -160,7 +165,7 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
     path_x = np.maximum.accumulate(np.maximum(path_x, 0.0))  # a forward plan never runs backwards
     lines = []
     for i in range(4):
-        o = LAYOUT.lines.start + i * _LINE_WIDTH
+        o = line_offset(i)
         y = raw[o:o + 4] * LINE_Y_SCALE_M
         lines.append(LaneLine(coefficients=_VANDERMONDE_INV @ y, x_min_m=0.0,
                               x_max_m=float(max(0.0, raw[o + 4] * LINE_XMAX_SCALE_M)),
@@ -168,7 +173,7 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
                               line_type=LineType(int(np.argmax(raw[o + 6:o + _LINE_WIDTH])))))
     leads = []
     for i in range(3):
-        o = LAYOUT.leads.start + i * _LEAD_WIDTH
+        o = lead_offset(i)
         leads.append(Lead(distance_m=float(max(0.0, raw[o] * LEAD_D_SCALE_M)),
                           relative_speed_mps=float(raw[o + 1] * LEAD_V_SCALE_MPS),
                           lateral_offset_m=float(raw[o + 2] * LEAD_Y_SCALE_M),

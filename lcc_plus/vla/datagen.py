@@ -1,0 +1,330 @@
+"""`lcc-plus datagen`: VLA training data from the simulator, labelled with ground truth.
+
+Each episode drives one catalog scenario with one seed. A driver follows a path
+with the project's Controller (lcc_plus/control); every `frame_gap_s` the camera
+frame is rendered with a per-episode random look (Appearance.randomized: domain
+randomization), remapped into the network's virtual camera (preprocess.py) and
+stored as uint8 with the ground-truth labels (`sim.ground_truth.perceive` under the
+intent the episode asks for, encoded by decode.encode). What drives:
+  expert     the ground-truth path itself;
+  recovery   the expert plus injected steering perturbations that push the car off
+             the lane centre and askew; the labels show the way back (source "recovery"
+             while a perturbation or its after-effect lasts);
+  dagger     the current model's own path (closed loop); every state it visits gets the
+             ground-truth label. If it strays more than `dagger_takeover_m` from the
+             true path, the expert takes over for a moment so the drive can go on.
+Intents: each episode requests lane changes (left or right, where a lane exists)
+at random times and draws a fork preference, so the network learns to follow them.
+Episodes run in worker processes (tqdm bar over episodes) and go into .npz shards.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from lcc_plus.common import params
+from lcc_plus.common.params import spec
+from lcc_plus.common.types import (
+    EgoState,
+    ForkPreference,
+    Intent,
+    IntentKind,
+    Perception,
+    TakeoverDemand,
+    Trajectory,
+)
+from lcc_plus.vla import dataset as ds
+from lcc_plus.vla.decode import LAYOUT_VERSION, encode
+from lcc_plus.vla.preprocess import CameraIntrinsics, Preprocessor, encode_state, virtual_camera_k
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+SOURCE_INDEX = {name: i for i, name in enumerate(ds.SOURCES)}
+
+
+@dataclass(frozen=True)
+class DatagenParams:
+    """Section `vla_datagen` of config/vla_train.yaml."""
+
+    out_dir: str = spec("data folder (relative to the repo root)")
+    scenarios: str = spec("comma-separated catalog scenario names, or `all`")
+    episodes: int = spec("expert/recovery episodes", min=1)
+    first_seed: int = spec("seed of the first episode (keep clear of evaluation seeds)", min=0)
+    episode_duration_s: float = spec("longest episode", unit="s", min=5.0, max=600.0)
+    control_dt_s: float = spec("simulation / control step", unit="s", min=0.01, max=0.2)
+    frame_gap_s: float = spec("time between stored frames (and between the network's input frames)", unit="s",
+                              min=0.02, max=1.0)
+    num_frames: int = spec("frames per network input", min=1, max=4)
+    width: int = spec("network input width", unit="px", min=32, max=1024)
+    height: int = spec("network input height", unit="px", min=16, max=512)
+    crop_top_frac: float = spec("top of the kept image band, fraction of image height", min=0.0, max=1.0)
+    crop_bottom_frac: float = spec("bottom of the kept image band, fraction of image height", min=0.0, max=1.0)
+    randomize_appearance: bool = spec("draw a random look per episode (domain randomization)")
+    recovery_fraction: float = spec("share of episodes with injected perturbations", min=0.0, max=1.0)
+    perturbation_rate_per_min: float = spec("perturbations per minute in a recovery episode", unit="1/min",
+                                            min=0.0, max=60.0)
+    perturbation_steer_rad: float = spec("largest injected steering offset", unit="rad", min=0.0, max=0.3)
+    perturbation_duration_s: float = spec("longest injected steering offset", unit="s", min=0.1, max=5.0)
+    lane_change_rate_per_min: float = spec("lane-change requests per minute", unit="1/min", min=0.0, max=30.0)
+    lane_change_hold_s: float = spec("how long a lane-change intent is held", unit="s", min=1.0, max=20.0)
+    dagger_episodes: int = spec("episodes per DAgger round", min=0)
+    dagger_takeover_m: float = spec("lateral deviation from the true path at which the expert steps in",
+                                    unit="m", min=0.2, max=3.0)
+    workers: int = spec("worker processes", min=1, max=64)
+    shard_samples: int = spec("samples per .npz shard", min=100)
+
+    def validate(self) -> None:
+        if self.crop_top_frac >= self.crop_bottom_frac:
+            raise ValueError("crop_top_frac must be below crop_bottom_frac")
+        if self.frame_gap_s < self.control_dt_s:
+            raise ValueError("frame_gap_s must be at least control_dt_s")
+
+
+def scenario_names(p: DatagenParams) -> list[str]:
+    from lcc_plus.sim import scenarios
+
+    catalog = scenarios.names()
+    if p.scenarios.strip() == "all":
+        return list(catalog)
+    names = [s.strip() for s in p.scenarios.split(",") if s.strip()]
+    unknown = [n for n in names if n not in catalog]
+    if unknown:
+        raise ValueError(f"unknown scenario(s) {unknown}; the catalog has {', '.join(catalog)}")
+    return names
+
+
+def input_manifest(p: DatagenParams) -> dict:
+    """Input geometry of the network (the virtual camera) derived from the simulator's camera."""
+    from lcc_plus.sim.camera import CameraModel
+
+    cam = CameraModel.from_config()
+    src = CameraIntrinsics(cam.width, cam.height, tuple(cam.k.ravel()), tuple(cam.d))
+    k = virtual_camera_k(src, p.crop_top_frac, p.crop_bottom_frac, p.width, p.height)
+    return {"num_frames": p.num_frames, "width": p.width, "height": p.height, "input_k": k.ravel().tolist(),
+            "camera": {"width": src.width, "height": src.height, "k": list(src.k), "d": list(src.d)},
+            "frame_gap_s": p.frame_gap_s, "crop_top_frac": p.crop_top_frac,
+            "crop_bottom_frac": p.crop_bottom_frac}
+
+
+def path_trajectory(p: Perception) -> Trajectory:
+    """A Perception's path as a Trajectory for the controller (accel and curvature by differences)."""
+    t, x, y, v = (np.asarray(a, float) for a in (p.path_t_s, p.path_x_m, p.path_y_m, p.path_speed_mps))
+    dx, dy = np.gradient(x, t), np.gradient(y, t)
+    ddx, ddy = np.gradient(dx, t), np.gradient(dy, t)
+    curvature = (dx * ddy - dy * ddx) / np.maximum(np.hypot(dx, dy) ** 3, 1e-3)
+    return Trajectory(stamp_s=p.stamp_s, t_s=t, x_m=x, y_m=y, speed_mps=v, accel_mps2=np.gradient(v, t),
+                      curvature_1pm=curvature, confidence=p.confidence)
+
+
+@dataclass(frozen=True)
+class EpisodeJob:
+    scenario: str
+    seed: int
+    episode_id: int
+    mode: str                 # "expert", "recovery" or "dagger"
+    model_path: str = ""      # the model that drives in "dagger" mode
+
+
+class _IntentSchedule:
+    """Random lane-change requests and one fork preference per episode."""
+
+    def __init__(self, p: DatagenParams, rng: np.random.Generator):
+        self.p, self.rng = p, rng
+        self.fork = ForkPreference(int(rng.integers(0, len(ForkPreference))))
+        self.kind, self.until_s = IntentKind.KEEP_LANE, 0.0
+        self.next_s = self._gap()
+
+    def _gap(self) -> float:
+        rate = self.p.lane_change_rate_per_min / 60.0
+        return float(self.rng.exponential(1.0 / rate)) if rate > 0 else float("inf")
+
+    def at(self, now_s: float, has_left: bool, has_right: bool) -> Intent:
+        if self.kind != IntentKind.KEEP_LANE and now_s >= self.until_s:
+            self.kind, self.next_s = IntentKind.KEEP_LANE, now_s + self._gap()
+        if self.kind == IntentKind.KEEP_LANE and now_s >= self.next_s:
+            options = [k for k, ok in ((IntentKind.CHANGE_LEFT, has_left), (IntentKind.CHANGE_RIGHT, has_right)) if ok]
+            if options:
+                self.kind = options[int(self.rng.integers(0, len(options)))]
+                self.until_s = now_s + self.p.lane_change_hold_s
+            else:
+                self.next_s = now_s + self._gap()
+        return Intent(stamp_s=now_s, intent=self.kind, fork_preference=self.fork)
+
+
+class _Perturbation:
+    """Steering offsets injected at random times (recovery episodes)."""
+
+    def __init__(self, p: DatagenParams, rng: np.random.Generator, active: bool):
+        self.p, self.rng, self.active = p, rng, active
+        self.start_s, self.end_s, self.steer_rad = self._draw(0.0)
+
+    def _draw(self, now_s: float) -> tuple[float, float, float]:
+        rate = self.p.perturbation_rate_per_min / 60.0
+        if not self.active or rate <= 0:
+            return float("inf"), float("inf"), 0.0
+        start = now_s + 1.0 + float(self.rng.exponential(1.0 / rate))
+        duration = float(self.rng.uniform(0.2, 1.0)) * self.p.perturbation_duration_s
+        steer = float(self.rng.uniform(0.3, 1.0) * self.p.perturbation_steer_rad * self.rng.choice((-1.0, 1.0)))
+        return start, start + duration, steer
+
+    def steer_at(self, now_s: float) -> float:
+        if now_s >= self.end_s:
+            self.start_s, self.end_s, self.steer_rad = self._draw(now_s)
+        return self.steer_rad if self.start_s <= now_s < self.end_s else 0.0
+
+    def recovering(self, now_s: float) -> bool:
+        """During a perturbation and for 3 s after it (the way back)."""
+        return self.active and self.start_s <= now_s < self.end_s + 3.0
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(p: DatagenParams, manifest: dict) -> None:
+    from lcc_plus.control.controller import Controller
+    from lcc_plus.control.params import ControllerParams
+    from lcc_plus.sim.render import Renderer
+
+    renderer = Renderer.from_config()
+    cam = manifest["camera"]
+    src = CameraIntrinsics(cam["width"], cam["height"], tuple(cam["k"]), tuple(cam["d"]))
+    _WORKER.update(p=p, renderer=renderer, controller_params=ControllerParams.from_config(), Controller=Controller,
+                   pre=Preprocessor(src, np.asarray(manifest["input_k"]), p.width, p.height), runtimes={})
+
+
+def _runtime(model_path: str):
+    from lcc_plus.vla.runtime import VlaRuntime
+
+    cache = _WORKER["runtimes"]
+    if model_path not in cache:
+        cache[model_path] = VlaRuntime(model_path, threads=1)
+    return cache[model_path]
+
+
+def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
+    """Drive one episode; returns its samples (arrays of equal length, `prev` episode-relative)."""
+    from lcc_plus.sim import ground_truth, scenarios
+    from lcc_plus.sim.appearance import Appearance
+    from lcc_plus.sim.world import World
+
+    p: DatagenParams = _WORKER["p"]
+    rng = np.random.default_rng([job.seed, SOURCE_INDEX[job.mode], 7])
+    world = World(scenarios.get(job.scenario), job.seed, render=False)
+    look = Appearance.randomized(rng) if p.randomize_appearance else Appearance()
+    controller = _WORKER["Controller"](_WORKER["controller_params"])
+    schedule = _IntentSchedule(p, rng)
+    perturb = _Perturbation(p, rng, job.mode == "recovery")
+    runtime = _runtime(job.model_path) if job.mode == "dagger" else None
+    steps_per_frame = max(1, int(round(p.frame_gap_s / p.control_dt_s)))
+    rows: dict[str, list] = {k: [] for k in ("frames", "state", "target", "mask", "line_type", "source")}
+    history: list[np.ndarray] = []   # raw frames for the model in dagger mode
+    model_p: Perception | None = None
+    expert_until_s = -1.0
+    step = 0
+    while not world.done and step * p.control_dt_s < p.episode_duration_s:
+        obs = world.observe()
+        now = obs.stamp_s
+        ego: EgoState = obs.ego
+        try:
+            has_left = obs.gt.lane_lines[0].probability > 0.5
+            has_right = obs.gt.lane_lines[3].probability > 0.5
+            intent = schedule.at(now, has_left, has_right)
+            gt = ground_truth.perceive(world, intent.intent, intent.fork_preference)
+        except RuntimeError:  # off the road: nothing sensible to label, the episode ends here
+            break
+        if step % steps_per_frame == 0:
+            image = _WORKER["renderer"].render(obs.scene, look, rng)
+            frame = _WORKER["pre"].frame(image)
+            labels = encode(gt, ego)
+            rows["frames"].append(frame)
+            rows["state"].append(encode_state(ego, intent)[0])
+            rows["target"].append(labels.target)
+            rows["mask"].append(labels.mask)
+            rows["line_type"].append(labels.line_type.astype(np.int8))
+            source = job.mode if job.mode != "recovery" or perturb.recovering(now) else "expert"
+            rows["source"].append(SOURCE_INDEX[source])
+            if runtime is not None:
+                history = (history + [image])[-runtime.input_spec.num_frames:]
+                model_p = runtime.infer(history, ego, intent)
+        # The true path starts at the ego's projection on the driving line: y(0) is how far off it the car is.
+        if abs(float(gt.path_y_m[0])) > p.dagger_takeover_m:
+            expert_until_s = now + 2.0
+        drive_path = model_p if model_p is not None and now >= expert_until_s else gt
+        command = controller.step(now, ego, path_trajectory(drive_path))
+        command.steering_angle_rad += perturb.steer_at(now)
+        world.step(command, TakeoverDemand(stamp_s=now), p.control_dt_s)
+        step += 1
+    n = len(rows["frames"])
+    out = {k: np.stack(v) if n else np.zeros((0,)) for k, v in rows.items()}
+    out["source"] = np.asarray(rows["source"], np.uint8)
+    out["prev"] = np.maximum(np.arange(n) - 1, 0).astype(np.int32)
+    out["episode"] = np.full(n, job.episode_id, np.int32)
+    return out
+
+
+def _run_jobs(p: DatagenParams, manifest: dict, jobs: list[EpisodeJob], writer: ds.ShardWriter,
+              desc: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    ctx = mp.get_context("fork")
+    with ctx.Pool(p.workers, initializer=_worker_init, initargs=(p, manifest)) as pool:
+        for job, ep in zip(jobs, tqdm(pool.imap(run_episode, jobs), total=len(jobs), desc=desc, unit="episode")):
+            writer.add_episode(ep)
+            counts[job.scenario] = counts.get(job.scenario, 0) + len(ep["frames"])
+    writer.flush()
+    return counts
+
+
+def generate(p: DatagenParams, out_dir: Path) -> dict:
+    """Expert and recovery episodes into `out_dir` (old shards removed); returns the manifest."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.npz"):
+        old.unlink()
+    names = scenario_names(p)
+    rng = np.random.default_rng(p.first_seed)
+    jobs = [EpisodeJob(names[i % len(names)], p.first_seed + i, p.first_seed + i,
+                       "recovery" if rng.uniform() < p.recovery_fraction else "expert") for i in range(p.episodes)]
+    manifest = {"layout_version": LAYOUT_VERSION, "input": input_manifest(p), "config": asdict(p),
+                "config_hash": ds.config_hash(asdict(p))}
+    counts = _run_jobs(p, manifest["input"], jobs, ds.ShardWriter(out_dir, "expert", p.shard_samples), "datagen")
+    manifest["scenarios"] = counts
+    (out_dir / ds.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def generate_dagger(p: DatagenParams, out_dir: Path, model_path: Path, round_index: int) -> dict:
+    """One DAgger round: the model drives fresh seeds, ground truth labels every visited state."""
+    manifest = json.loads((out_dir / ds.MANIFEST).read_text())
+    names = scenario_names(p)
+    base = p.first_seed + p.episodes + round_index * max(p.dagger_episodes, 1)
+    jobs = [EpisodeJob(names[i % len(names)], base + i, base + i, "dagger", str(model_path))
+            for i in range(p.dagger_episodes)]
+    counts = _run_jobs(p, manifest["input"], jobs, ds.ShardWriter(out_dir, f"dagger{round_index}", p.shard_samples),
+                       f"dagger round {round_index}")
+    for name, n in counts.items():
+        manifest["scenarios"][name] = manifest["scenarios"].get(name, 0) + n
+    manifest.setdefault("dagger_rounds", []).append({"round": round_index, "samples": sum(counts.values())})
+    (out_dir / ds.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=REPO_DIR / "config" / "vla_train.yaml",
+                        help="config with a `vla_datagen` section")
+    parser.add_argument("--episodes", type=int, help="override the number of episodes")
+    parser.add_argument("--workers", type=int, help="override the number of worker processes")
+    parser.add_argument("--out", type=Path, help="override the output folder")
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {k: v for k, v in (("episodes", args.episodes), ("workers", args.workers)) if v is not None}
+    values = {**params.node_section(args.config, "vla_datagen"), **overrides}
+    p = params.from_dict(DatagenParams, values, f"{args.config} [vla_datagen]")
+    out_dir = args.out or (REPO_DIR / p.out_dir)
+    manifest = generate(p, out_dir)
+    print(f"wrote {sum(manifest['scenarios'].values())} samples to {out_dir}")
+    return 0
