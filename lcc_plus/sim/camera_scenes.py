@@ -46,6 +46,8 @@ def road_scene(*, lanes: int = 2, lane_width_m: float = 3.5, length_m: float = 3
     """
     if lanes < 1:
         raise ValueError(f"a road needs at least one lane, got {lanes}")
+    if abs(curvature_1pm) * length_m > 1.5 * np.pi:
+        raise ValueError(f"a {length_m} m road of curvature {curvature_1pm} 1/m would overlap itself")
     kinds = list(kinds) if kinds is not None else (
         [BoundaryKind.SOLID] + [BoundaryKind.DASHED] * (lanes - 1) + [BoundaryKind.SOLID])
     colors = list(colors) if colors is not None else ["white"] * (lanes + 1)

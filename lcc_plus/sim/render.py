@@ -352,8 +352,8 @@ class Renderer:
         p = self.p
         h = v.height_m
         body_rgb = np.asarray(v.color_rgb, dtype=float)
-        under = self._box_corners(scene, v, 0.0, 0.3 * h, 0.0, 0.9, 0.92)
-        body = self._box_corners(scene, v, 0.25 * h, 0.62 * h)
+        under = self._box_corners(scene, v, 0.0, 0.22 * h, 0.0, 0.9, 0.94)
+        body = self._box_corners(scene, v, 0.15 * h, 0.62 * h)
         cabin = self._box_corners(scene, v, 0.62 * h, h, 0.0, 0.55, 0.88)
         faces = self._box_faces(under, p.undercarriage_rgb, p.undercarriage_rgb, p.undercarriage_rgb)
         body_faces = self._box_faces(body, body_rgb, body_rgb, body_rgb)
