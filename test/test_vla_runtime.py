@@ -132,3 +132,19 @@ def test_params_file_loads():
     p = load_params()
     assert p.provider in ("cpu", "cuda", "tensorrt") and p.threads >= 1
     assert p.resolved_model_path().name.endswith(".onnx")
+
+
+def test_previous_frame_remap_is_reused_but_new_frames_are_not(tmp_path):
+    vla = VlaRuntime(_model(tmp_path / "good.onnx"))
+    a, b = (RNG.integers(0, 255, (480, 640, 3), dtype=np.uint8) for _ in range(2))
+    ego, intent = EgoState(speed_mps=5.0), Intent()
+    vla.infer([a, b], ego, intent)
+    calls = []
+    original = vla.preprocessor.frame
+    vla.preprocessor.frame = lambda f: calls.append(f) or original(f)
+    c = RNG.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    first = vla.infer([b, c], ego, intent)
+    assert len(calls) == 1 and calls[0] is c
+    vla.preprocessor.frame = original
+    fresh = VlaRuntime(vla.path).infer([b.copy(), c.copy()], ego, intent)
+    np.testing.assert_allclose(first.path_y_m, fresh.path_y_m, rtol=1e-5)

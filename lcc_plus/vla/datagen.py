@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ from lcc_plus.common.types import (
     Perception,
     TakeoverDemand,
     Trajectory,
+    TurnSignal,
 )
 from lcc_plus.vla import dataset as ds
 from lcc_plus.vla.decode import LAYOUT_VERSION, encode
@@ -45,6 +46,8 @@ from lcc_plus.vla.preprocess import CameraIntrinsics, Preprocessor, encode_state
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 SOURCE_INDEX = {name: i for i, name in enumerate(ds.SOURCES)}
+_SIGNAL = {IntentKind.KEEP_LANE: TurnSignal.OFF, IntentKind.CHANGE_LEFT: TurnSignal.LEFT,
+           IntentKind.CHANGE_RIGHT: TurnSignal.RIGHT}
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,10 @@ class _IntentSchedule:
         rate = self.p.lane_change_rate_per_min / 60.0
         return float(self.rng.exponential(1.0 / rate)) if rate > 0 else float("inf")
 
+    def complete(self, now_s: float) -> None:
+        """The world finished the lane change: back to keeping the lane (else it would go on to the next)."""
+        self.kind, self.next_s = IntentKind.KEEP_LANE, now_s + self._gap()
+
     def at(self, now_s: float, has_left: bool, has_right: bool) -> Intent:
         if self.kind != IntentKind.KEEP_LANE and now_s >= self.until_s:
             self.kind, self.next_s = IntentKind.KEEP_LANE, now_s + self._gap()
@@ -214,8 +221,10 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
 
     p: DatagenParams = _WORKER["p"]
     rng = np.random.default_rng([job.seed, SOURCE_INDEX[job.mode], 7])
-    world = World(scenarios.get(job.scenario), job.seed, render=False)
+    scenario = scenarios.get(job.scenario)
+    world = World(scenario, job.seed, render=False)
     look = Appearance.randomized(rng) if p.randomize_appearance else Appearance()
+    look = replace(look, **getattr(scenario, "appearance", {}))  # e.g. the faded-markings scenario's wear
     controller = _WORKER["Controller"](_WORKER["controller_params"])
     schedule = _IntentSchedule(p, rng)
     perturb = _Perturbation(p, rng, job.mode == "recovery")
@@ -226,16 +235,21 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     model_p: Perception | None = None
     expert_until_s = -1.0
     step = 0
+    lane_change_started = False
     while not world.done and step * p.control_dt_s < p.episode_duration_s:
         obs = world.observe()
         now = obs.stamp_s
         ego: EgoState = obs.ego
+        if world.lane_pos is None:  # off the road: nothing sensible to label, the episode ends here
+            break
+        if lane_change_started and world.lane_change is None:
+            schedule.complete(now)
+        lane_change_started = world.lane_change is not None and world.lane_change.started
+        lane = world.net.lanes[world.lane_pos.lane_id]
+        intent = schedule.at(now, lane.left_id is not None, lane.right_id is not None)
         try:
-            has_left = obs.gt.lane_lines[0].probability > 0.5
-            has_right = obs.gt.lane_lines[3].probability > 0.5
-            intent = schedule.at(now, has_left, has_right)
             gt = ground_truth.perceive(world, intent.intent, intent.fork_preference)
-        except RuntimeError:  # off the road: nothing sensible to label, the episode ends here
+        except RuntimeError:
             break
         if step % steps_per_frame == 0:
             image = _WORKER["renderer"].render(obs.scene, look, rng)
@@ -257,6 +271,9 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         drive_path = model_p if model_p is not None and now >= expert_until_s else gt
         command = controller.step(now, ego, path_trajectory(drive_path))
         command.steering_angle_rad += perturb.steer_at(now)
+        # The indicator is what makes the world track (and the label plan) a system lane change.
+        command.turn_signal = _SIGNAL[intent.intent]
+        command.engaged = True
         world.step(command, TakeoverDemand(stamp_s=now), p.control_dt_s)
         step += 1
     n = len(rows["frames"])

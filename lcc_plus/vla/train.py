@@ -162,7 +162,7 @@ def fit(net: VlaNet, data: ds.Dataset, train_idx: np.ndarray, epochs: int, p: Tr
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
             count += 1
             bar.update(1)
-            bar.set_postfix(loss=f"{float(loss):.3f}", epoch=epoch)
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}", epoch=epoch)
         history.append({"epoch": epoch, **{k: v / max(count, 1) for k, v in sums.items()}})
     bar.close()
     rate = steps * p.batch_size / max(time.perf_counter() - t0, 1e-9)
