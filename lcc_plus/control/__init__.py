@@ -1,0 +1,1 @@
+"""Trajectory tracking: lateral (curvature feed-forward + feedback) and longitudinal control."""

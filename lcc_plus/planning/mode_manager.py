@@ -1,0 +1,550 @@
+"""Mode manager core: the mode state machine, lane changes without a route, nudging, the plan.
+
+`ModeManager(params).step(now_s, ego, driver, perception, rear, takeover)` returns
+(Trajectory, ModeStatus, Intent). Modes (types.Mode): OFF, STANDBY, LANE_KEEP,
+LANE_CHANGE (phases PREPARE / EXECUTE / COMPLETE), OVERRIDE, TAKEOVER_REQUESTED, MRM.
+Every transition carries a reason, kept in ModeStatus.reason and in a bounded list of
+TransitionEvent (`events`, `drain_events()`) for the node to publish and log.
+
+The trajectory is empty (no points) in OFF, STANDBY and OVERRIDE: the controller then
+reports engaged=False. Bad input never raises: missing or non-finite lanes fall back to
+the model path, then to holding the current curvature while slowing down, with a
+takeover request (`takeover_request_reason`, also in ModeStatus.reason).
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from lcc_plus.common.types import (
+    DriverControls,
+    EgoState,
+    ForkPreference,
+    Intent,
+    IntentKind,
+    LaneChangePhase,
+    LaneChangeTrigger,
+    Lever,
+    Mode,
+    ModeStatus,
+    Perception,
+    RearSensing,
+    TakeoverDemand,
+    TakeoverLevel,
+    Trajectory,
+    TurnSignal,
+)
+from lcc_plus.planning import trajectory as traj_builder
+from lcc_plus.planning.forks import PREFERENCE_BY_NAME, ForkSelector
+from lcc_plus.planning.gap import assess_gap, lead_exists, rear_usable
+from lcc_plus.planning.lane_change import LaneChange
+from lcc_plus.planning.lane_rules import lane_change_allowed
+from lcc_plus.planning.lanes import Curve, LaneView
+from lcc_plus.planning.nudge import NudgePass, choose_offset
+from lcc_plus.planning.params import ModeManagerParams
+from lcc_plus.planning.reference import blend, hold_curvature, model_path
+from lcc_plus.planning.speed_policy import LeadTrack, SpeedPlan, curve_speed_cap, plan_speed, stop_plan
+from lcc_plus.planning.triggers import TriggerMonitor
+
+ENGAGED = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.OVERRIDE, Mode.TAKEOVER_REQUESTED)
+PLANNING = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.TAKEOVER_REQUESTED, Mode.MRM)
+SIDE_NAME = {1: "left", -1: "right"}
+STANDSTILL_MPS = 0.1
+
+
+@dataclass(frozen=True)
+class TransitionEvent:
+    """One mode or lane-change phase transition."""
+
+    stamp_s: float
+    from_mode: Mode
+    to_mode: Mode
+    phase: LaneChangePhase
+    reason: str
+
+
+def _finite(value: object, fallback: float = 0.0) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return fallback
+    return v if math.isfinite(v) else fallback
+
+
+class ModeManager:
+    """Mode state machine and planner. One instance per vehicle; call `step` every cycle."""
+
+    def __init__(self, p: ModeManagerParams):
+        self.p = p
+        self.mode = Mode.OFF
+        self.previous_mode = Mode.OFF
+        self.reason = "start-up"
+        self.last_transition_s = 0.0
+        self.last_refusal = ""
+        self.last_refusal_s = 0.0
+        self.events: deque[TransitionEvent] = deque(maxlen=p.max_events)
+        self.lane_change: LaneChange | None = None
+        self.nudge: NudgePass | None = None
+        self.takeover_request_reason = ""
+        self.fork_preference = PREFERENCE_BY_NAME[p.fork_preference]
+        self.speed_limit_mps = p.speed_limit_mps
+        self._forks = ForkSelector(p)
+        self._triggers = TriggerMonitor(p)
+        self._width_m = p.lane_width_default_m
+        self._prev_centre_m: float | None = None
+        self._lever = Lever.NONE
+        self._override_quiet_since: float | None = None
+        self._no_reference_since: float | None = None
+        self._blocked_reason = ""
+        self._set_speed_mps = 0.0
+        self._accel_plan_mps2 = 0.0
+        self._odo_m = 0.0
+        self._last_now_s: float | None = None
+        self._last_lane_change_end_s = -math.inf
+        self._mrm_latched = False
+        self._fault_reason = ""
+
+    # -- public helpers for the node -----------------------------------------------------------
+    def set_speed_limit(self, speed_limit_mps: float) -> None:
+        """Known legal speed limit (0 or non-finite: unknown)."""
+        self.speed_limit_mps = max(_finite(speed_limit_mps), 0.0)
+
+    def set_fork_preference(self, preference: ForkPreference) -> None:
+        self.fork_preference = ForkPreference(preference)
+
+    def drain_events(self) -> list[TransitionEvent]:
+        """Transition events since the last call (oldest first)."""
+        out = list(self.events)
+        self.events.clear()
+        return out
+
+    # -- main step -----------------------------------------------------------------------------
+    def step(self, now_s: float, ego: EgoState, driver: DriverControls, perception: Perception,
+             rear: RearSensing, takeover: TakeoverDemand) -> tuple[Trajectory, ModeStatus, Intent]:
+        """One planning cycle at `now_s`; never raises (malformed input ends in a safe fallback)."""
+        try:
+            return self._step(now_s, ego, driver, perception, rear, takeover)
+        except Exception as err:  # the planner must keep producing a safe output whatever it is fed
+            return self._failsafe(now_s, ego, f"planner fallback: {type(err).__name__}: {err}")
+
+    def _failsafe(self, now_s: float, ego: EgoState, why: str) -> tuple[Trajectory, ModeStatus, Intent]:
+        """Drop manoeuvres; when engaged, slow down along the current curvature and request takeover."""
+        now = _finite(now_s, self._last_now_s or 0.0)
+        self.lane_change, self.nudge = None, None
+        if self.mode in ENGAGED and self.mode != Mode.TAKEOVER_REQUESTED:
+            self._transition(now, Mode.TAKEOVER_REQUESTED, why)
+        self.takeover_request_reason = why
+        self._fault_reason = why
+        traj = Trajectory(stamp_s=now)
+        if self.mode in PLANNING:
+            speed = max(_finite(getattr(ego, "speed_mps", 0.0)), 0.0)
+            t = np.arange(0.0, self.p.horizon_s + 0.5 * self.p.sample_dt_s, self.p.sample_dt_s)
+            centre = hold_curvature(_finite(getattr(ego, "yaw_rate_radps", 0.0)) / max(speed, 1.0))
+            traj = traj_builder.build(now, centre, stop_plan(t, speed, self.p.fallback_decel_mps2), None,
+                                      TurnSignal.HAZARD if self.mode == Mode.MRM else TurnSignal.OFF, 0.0)
+        return traj, self._status(now), self._intent(now)
+
+    def _step(self, now_s: float, ego: EgoState, driver: DriverControls, perception: Perception,
+              rear: RearSensing, takeover: TakeoverDemand) -> tuple[Trajectory, ModeStatus, Intent]:
+        now = _finite(now_s, self._last_now_s if self._last_now_s is not None else 0.0)
+        dt = 0.0 if self._last_now_s is None else min(max(now - self._last_now_s, 0.0), 1.0)
+        self._last_now_s = now
+        ego_ok = math.isfinite(_finite(ego.speed_mps, math.nan)) and math.isfinite(_finite(ego.yaw_rate_radps, math.nan))
+        speed = max(_finite(ego.speed_mps), 0.0)
+        self._odo_m += speed * dt
+        view = LaneView(perception, self.p, self._width_m)
+        if view.width_measured:
+            self._width_m += 0.1 * (view.width_m - self._width_m)
+        self._track_lane_index(view)
+        path = model_path(perception, self.p)
+        has_reference = view.centre(0) is not None or path is not None
+        if has_reference or self.mode not in ENGAGED:
+            self._no_reference_since = None
+        elif self._no_reference_since is None:
+            self._no_reference_since = now
+
+        self._update_mode(now, speed, ego, driver, perception, takeover, ego_ok and has_reference)
+        lever = Lever(driver.lever) if driver.lever in (0, 1, 2) else Lever.NONE
+        lever_edge = lever if lever != self._lever and lever != Lever.NONE else Lever.NONE
+        self._lever = lever
+        if self.mode in (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.TAKEOVER_REQUESTED):
+            self._lane_change_logic(now, speed, view, perception, rear, takeover, lever_edge)
+            self._nudge_logic(now, speed, view, perception, rear)
+        traj = self._plan(now, speed, ego, view, perception, path)
+        self._fault_reason = ""
+        return traj, self._status(now), self._intent(now)
+
+    # -- modes ---------------------------------------------------------------------------------
+    def _transition(self, now: float, mode: Mode, reason: str) -> None:
+        if mode != self.mode:
+            self.previous_mode = self.mode
+        from_mode, self.mode = self.mode, mode
+        self.reason = reason
+        self.last_transition_s = now
+        phase = self.lane_change.phase if self.lane_change is not None else LaneChangePhase.NONE
+        self.events.append(TransitionEvent(now, from_mode, mode, phase, reason))
+
+    def _refuse(self, now: float, reason: str) -> None:
+        self.last_refusal = reason
+        self.last_refusal_s = now
+        self.events.append(TransitionEvent(now, self.mode, self.mode, LaneChangePhase.NONE, f"refused: {reason}"))
+
+    def _update_mode(self, now: float, speed: float, ego: EgoState, driver: DriverControls,
+                     perception: Perception, takeover: TakeoverDemand, available: bool) -> None:
+        p = self.p
+        braking = _finite(driver.brake_pedal) > p.brake_disengage
+        if self.mode == Mode.MRM:
+            if driver.disengage_request or braking:
+                self._end_manoeuvres()
+                self._transition(now, Mode.STANDBY, "driver took over during the minimal risk manoeuvre")
+            elif speed < STANDSTILL_MPS:
+                self._mrm_latched = True
+                self._transition(now, Mode.OFF, "minimal risk manoeuvre complete: stopped; locked until restart")
+            return
+        engaged = self.mode in ENGAGED
+        if engaged and takeover.level == TakeoverLevel.MRM:
+            self._end_manoeuvres()
+            self._transition(now, Mode.MRM, f"minimal risk manoeuvre: {takeover.reason or 'demanded by safety'}")
+            return
+        if engaged and (driver.disengage_request or braking):
+            self._end_manoeuvres()
+            self._transition(now, Mode.STANDBY, "driver braked" if braking else "driver disengaged")
+            return
+        if self.mode == Mode.OFF:
+            if available and not self._mrm_latched:
+                self._transition(now, Mode.STANDBY, "system available")
+            elif driver.engage_request:
+                self._refuse(now, "engage refused: " + ("locked after a minimal risk manoeuvre"
+                                                        if self._mrm_latched else "no lane reference"))
+            return
+        if self.mode == Mode.STANDBY:
+            if not available:
+                self._transition(now, Mode.OFF, "system unavailable: no lane reference or invalid ego state")
+            elif driver.engage_request:
+                self._set_speed_mps = driver.set_speed_mps if _finite(driver.set_speed_mps) > 0 else speed
+                self._accel_plan_mps2 = _finite(ego.accel_x_mps2)
+                self._transition(now, Mode.LANE_KEEP, "driver engaged")
+            return
+        self._engaged_mode(now, speed, driver, perception, takeover)
+
+    def _engaged_mode(self, now: float, speed: float, driver: DriverControls, perception: Perception,
+                      takeover: TakeoverDemand) -> None:
+        p = self.p
+        if _finite(driver.set_speed_mps) > 0:
+            self._set_speed_mps = driver.set_speed_mps
+        steering = abs(_finite(driver.steering_torque_nm)) > p.override_torque_nm
+        if self.mode != Mode.OVERRIDE and steering:
+            self._end_manoeuvres()
+            self._transition(now, Mode.OVERRIDE, "driver steering override")
+            return
+        if self.mode == Mode.OVERRIDE:
+            if steering:
+                self._override_quiet_since = None
+                return
+            if self._override_quiet_since is None:
+                self._override_quiet_since = now
+            if now - self._override_quiet_since >= p.override_release_s:
+                self._override_quiet_since = None
+                self._transition(now, Mode.LANE_KEEP, "driver released the steering wheel")
+            return
+        demand = takeover.level in (TakeoverLevel.VISUAL, TakeoverLevel.AUDIBLE)
+        own = self._own_takeover_reason(now, speed, perception)
+        self.takeover_request_reason = own
+        if self.mode != Mode.TAKEOVER_REQUESTED and (demand or own):
+            lc = self.lane_change
+            if lc is not None and lc.phase == LaneChangePhase.PREPARE:
+                self.lane_change = None
+                self._refuse(now, "takeover warning active")
+            why = own or f"takeover demanded: {takeover.reason or 'safety monitor'}"
+            self._transition(now, Mode.TAKEOVER_REQUESTED, why)
+        elif self.mode == Mode.TAKEOVER_REQUESTED and not demand and not own:
+            lc = self.lane_change
+            back = Mode.LANE_CHANGE if lc is not None and not lc.returning else Mode.LANE_KEEP
+            self._transition(now, back, "takeover demand cleared")
+
+    def _own_takeover_reason(self, now: float, speed: float, perception: Perception) -> str:
+        if self._fault_reason:
+            return self._fault_reason
+        if self._no_reference_since is not None and now - self._no_reference_since >= self.p.lane_loss_takeover_s:
+            return "takeover: no lane lines and no confident model path"
+        if self._blocked_reason and speed < self.p.stopped_speed_mps and self.nudge is None:
+            return f"takeover: {self._blocked_reason}"
+        return ""
+
+    def _end_manoeuvres(self) -> None:
+        if self.lane_change is not None and not self.lane_change.returning:
+            self._last_lane_change_end_s = self._last_now_s or 0.0
+        self.lane_change = None
+        self.nudge = None
+        self._blocked_reason = ""
+        self.takeover_request_reason = ""
+        self._triggers.reset()
+
+    # -- lane changes --------------------------------------------------------------------------
+    def _track_lane_index(self, view: LaneView) -> None:
+        """Follow the perception re-indexing its lanes as the car crosses a line."""
+        centre = view.centre(0) if view.width_measured else None
+        c0 = float(centre(0.0)) if centre is not None else None
+        if c0 is not None and self._prev_centre_m is not None and abs(c0 - self._prev_centre_m) > 0.5 * view.width_m:
+            lanes = int(round((c0 - self._prev_centre_m) / view.width_m))
+            if self.lane_change is not None:
+                self.lane_change.shift(lanes)
+        self._prev_centre_m = c0
+
+    def _static_refusal(self, direction: int, speed: float, view: LaneView, perception: Perception,
+                        rear: RearSensing, takeover: TakeoverDemand) -> str:
+        p = self.p
+        if takeover.level != TakeoverLevel.NONE or self.mode == Mode.TAKEOVER_REQUESTED:
+            return "takeover warning active"
+        if speed < p.lane_change_speed_min_mps:
+            return f"speed below minimum ({speed:.1f} < {p.lane_change_speed_min_mps:.1f} m/s)"
+        if _finite(perception.confidence) < p.lane_change_confidence_min:
+            return "low model confidence"
+        if not view.adjacent(direction) or self._oncoming(direction, speed, perception):
+            return f"no adjacent lane on the {SIDE_NAME[direction]}"
+        boundary = view.boundary_type(direction)
+        if not lane_change_allowed(p.traffic_rules_location, boundary, direction):
+            return f"solid line: {boundary.name.lower()} line may not be crossed ({p.traffic_rules_location} rules)"
+        if not rear_usable(rear, p):
+            return "unsafe gap: no rear sensing"
+        return ""
+
+    def _oncoming(self, direction: int, speed: float, perception: Perception) -> bool:
+        lead = perception.lead_left if direction > 0 else perception.lead_right
+        return lead_exists(lead, self.p) and speed + lead.relative_speed_mps < -self.p.stopped_speed_mps
+
+    def _lane_change_logic(self, now: float, speed: float, view: LaneView, perception: Perception,
+                           rear: RearSensing, takeover: TakeoverDemand, lever_edge: Lever) -> None:
+        lc = self.lane_change
+        request = {Lever.LEFT: 1, Lever.RIGHT: -1}.get(lever_edge, 0)
+        if lc is None:
+            if request:
+                self._request(now, request, LaneChangeTrigger.DRIVER, speed, view, perception, rear, takeover)
+            elif self.mode == Mode.LANE_KEEP and self.p.system_lane_change_enabled:
+                cooldown_over = now - self._last_lane_change_end_s >= self.p.system_cooldown_s
+                active = self._triggers.conditions(view, perception, speed, self._wanted_speed(), cooldown_over)
+                fired = self._triggers.update(now, active)
+                if fired is not None:
+                    self._request(now, fired[1], fired[0], speed, view, perception, rear, takeover)
+            return
+        if lc.returning:
+            if request:
+                self._refuse(now, "lane change in progress: returning to the origin lane")
+            if lc.profile_done(now):
+                self.lane_change = None
+            return
+        if request == -lc.direction:
+            self._cancel_or_abort(now, "driver cancelled with the lever", view, force=lc.phase == LaneChangePhase.PREPARE)
+            return
+        if lc.phase == LaneChangePhase.PREPARE:
+            self._prepare(now, lc, speed, view, perception, rear, takeover)
+        elif lc.phase == LaneChangePhase.EXECUTE:
+            self._execute(now, lc, speed, view, perception, rear)
+        elif lc.phase == LaneChangePhase.COMPLETE and now - lc.complete_s >= self.p.complete_hold_s:
+            self.lane_change = None
+            self._last_lane_change_end_s = now
+            if self.mode == Mode.LANE_CHANGE:
+                self._transition(now, Mode.LANE_KEEP, "lane change complete")
+
+    def _request(self, now: float, direction: int, trigger: LaneChangeTrigger, speed: float, view: LaneView,
+                 perception: Perception, rear: RearSensing, takeover: TakeoverDemand) -> None:
+        why = self._static_refusal(direction, speed, view, perception, rear, takeover)
+        who = "driver" if trigger == LaneChangeTrigger.DRIVER else f"system ({trigger.name.lower()})"
+        if why:
+            self._refuse(now, f"lane change {SIDE_NAME[direction]} by {who}: {why}")
+            return
+        self.nudge = None
+        self.lane_change = LaneChange.requested(self.p, now, direction, trigger)
+        self._transition(now, Mode.LANE_CHANGE, f"lane change {SIDE_NAME[direction]} requested by {who}")
+
+    def _prepare(self, now: float, lc: LaneChange, speed: float, view: LaneView, perception: Perception,
+                 rear: RearSensing, takeover: TakeoverDemand) -> None:
+        why = self._static_refusal(lc.direction, speed, view, perception, rear, takeover)
+        if why:
+            self._drop(now, why)
+            return
+        gap = assess_gap(self.p, lc.direction, speed, view.width_m,
+                         perception.lead_left if lc.direction > 0 else perception.lead_right, rear)
+        waited = now - lc.requested_s
+        if waited >= lc.prepare_min_s and gap.safe:
+            origin, target = view.centre(lc.origin_rel), view.centre(lc.target_rel)
+            width = abs(float(target(0.0) - origin(0.0))) if origin is not None and target is not None else view.width_m
+            lc.start_motion(self.p, now, width)
+            self._transition(now, Mode.LANE_CHANGE, f"lateral motion started {waited:.1f} s after the request")
+        elif waited >= lc.deadline_s:
+            self._drop(now, gap.reason or "unsafe gap")
+
+    def _drop(self, now: float, why: str) -> None:
+        """End a lane change still in PREPARE: refused with `why`, back to lane keeping."""
+        lc = self.lane_change
+        self.lane_change = None
+        self._last_lane_change_end_s = now
+        self._refuse(now, f"lane change {SIDE_NAME[lc.direction]}: {why}")
+        if self.mode == Mode.LANE_CHANGE:
+            self._transition(now, Mode.LANE_KEEP, f"lane change cancelled before lateral motion: {why}")
+
+    def _execute(self, now: float, lc: LaneChange, speed: float, view: LaneView, perception: Perception,
+                 rear: RearSensing) -> None:
+        if lc.profile_done(now):
+            lc.phase = LaneChangePhase.COMPLETE
+            lc.complete_s = now
+            self._transition(now, self.mode, "in the target lane; indicator off")
+            return
+        if lc.committed_lanes_shifted:
+            return
+        gap = assess_gap(self.p, lc.direction, speed, view.width_m,
+                         perception.lead_left if lc.direction > 0 else perception.lead_right, rear)
+        lc.unsafe_cycles = 0 if gap.safe else lc.unsafe_cycles + 1
+        if lc.unsafe_cycles >= self.p.unsafe_cycles_to_cancel:
+            self._cancel_or_abort(now, gap.reason, view, force=False)
+
+    def _cancel_or_abort(self, now: float, why: str, view: LaneView, force: bool) -> None:
+        """Back to the origin lane while that is still possible; past that point, carry on."""
+        lc = self.lane_change
+        if lc.phase == LaneChangePhase.PREPARE or force:
+            self._drop(now, why)
+            return
+        sigma = lc.state(now)[0]
+        body_in_lane = sigma * lc.width_m <= 0.5 * (lc.width_m - self.p.vehicle_width_m)
+        if lc.committed_lanes_shifted or (not body_in_lane and sigma > self.p.abort_max_progress):
+            return
+        kind = "cancelled" if body_in_lane else "aborted"
+        lc.start_return(self.p, now)
+        self._last_lane_change_end_s = now
+        back = Mode.LANE_KEEP if self.mode == Mode.LANE_CHANGE else self.mode
+        self._transition(now, back, f"lane change {kind}, back to the origin lane: {why}")
+
+    # -- nudging -------------------------------------------------------------------------------
+    def _nudge_logic(self, now: float, speed: float, view: LaneView, perception: Perception,
+                     rear: RearSensing) -> None:
+        p = self.p
+        if self.nudge is not None and self.nudge.finished(self._odo_m):
+            self.nudge = None
+            self._transition(now, self.mode, "passed the stopped vehicle")
+        lead = perception.lead
+        stopped = (lead_exists(lead, p) and speed + lead.relative_speed_mps < p.stopped_speed_mps
+                   and lead.distance_m < p.blocked_range_m)
+        if not stopped or self.lane_change is not None or self.nudge is not None:
+            if not stopped:
+                self._blocked_reason = ""
+            return
+        if any(not self._static_refusal(side, speed, view, perception, rear, TakeoverDemand())
+               for side in (1, -1)):
+            self._blocked_reason = ""
+            return  # a lane change can pass it (BLOCKED trigger)
+        if not p.nudge_enabled:
+            self._blocked_reason = "stopped vehicle ahead: nudging disabled"
+            return
+        choice = choose_offset(p, view, speed, lead, perception.lead_left, perception.lead_right,
+                               (rear.blind_spot_left, rear.blind_spot_right))
+        plan = NudgePass.plan(p, self._odo_m, lead.distance_m, choice.offset_m, choice.reason) if choice.offset_m else None
+        if plan is None:
+            self._blocked_reason = choice.reason if not choice.offset_m else "stopped vehicle ahead: too close to pass"
+            return
+        self._blocked_reason = ""
+        self.nudge = plan
+        self._transition(now, self.mode, f"nudge {plan.offset_m:+.2f} m: {plan.reason}")
+
+    # -- plan ----------------------------------------------------------------------------------
+    def _wanted_speed(self) -> float:
+        v = self._set_speed_mps
+        if self.speed_limit_mps > 0.0:
+            v = min(v, self.speed_limit_mps)
+        return max(v, 0.0)
+
+    def _reference(self, view: LaneView, path: Curve | None) -> tuple[Curve | None, traj_builder.Offset | None]:
+        lc = self.lane_change
+        if lc is not None:
+            origin, target = view.centre(lc.origin_rel), view.centre(lc.target_rel)
+            if origin is not None and target is not None:
+                now = self._last_now_s
+
+                def offset(t: np.ndarray, s: np.ndarray) -> np.ndarray:
+                    return lc.sigma(now + t) * (target(s) - origin(s))
+
+                return origin, offset
+        side = self._forks.update(view, self.fork_preference)
+        lane = self._forks.reference(view, side)
+        centre = blend(lane, view.lane_weight, path)
+        if centre is not None and self.nudge is not None:
+            nudge, odo = self.nudge, self._odo_m
+            return centre, lambda t, s: nudge.offset_at(odo + s)
+        return centre, None
+
+    def _plan(self, now: float, speed: float, ego: EgoState, view: LaneView, perception: Perception,
+              path: Curve | None) -> Trajectory:
+        if self.mode not in PLANNING:
+            return Trajectory(stamp_s=now, confidence=_finite(perception.confidence))
+        p = self.p
+        t = np.arange(0.0, p.horizon_s + 0.5 * p.sample_dt_s, p.sample_dt_s)
+        centre, offset = self._reference(view, path)
+        signal = self._turn_signal()
+        if self.mode == Mode.MRM or centre is None:
+            decel = p.mrm_decel_mps2 if self.mode == Mode.MRM else p.fallback_decel_mps2
+            plan = stop_plan(t, speed, decel)
+            if centre is None:
+                centre, offset = hold_curvature(_finite(ego.yaw_rate_radps) / max(speed, 1.0)), None
+        else:
+            plan = self._speed_plan(t, speed, centre, perception)
+        self._accel_plan_mps2 = float(plan.accel_mps2[1])
+        return traj_builder.build(now, centre, plan, offset, signal, _finite(perception.confidence))
+
+    def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve, perception: Perception) -> SpeedPlan:
+        p = self.p
+        reach = max(speed * p.horizon_s + 20.0, 40.0)
+        s_c, _, _, heading = traj_builder.centre_geometry(centre, reach)
+        curve_cap = curve_speed_cap(p, s_c, traj_builder.curvature_of(s_c, heading), self._wanted_speed())
+        nudge, odo = self.nudge, self._odo_m
+
+        def cap(s: float) -> float:
+            c = curve_cap(s)
+            return min(c, nudge.speed_cap(p, odo + s)) if nudge is not None else c
+
+        leads = []
+        lc = self.lane_change
+        candidates = [perception.lead]
+        if lc is not None and not lc.returning and lc.phase == LaneChangePhase.EXECUTE and not lc.committed_lanes_shifted:
+            candidates.append(perception.lead_left if lc.direction > 0 else perception.lead_right)
+        for lead in candidates:
+            if not lead_exists(lead, p):
+                continue
+            v_lead = max(speed + lead.relative_speed_mps, 0.0)
+            if nudge is not None and v_lead < p.stopped_speed_mps:
+                continue  # the vehicle being passed
+            leads.append(LeadTrack(lead.distance_m, v_lead))
+        return plan_speed(p, t, speed, self._accel_plan_mps2, cap, leads)
+
+    def _turn_signal(self) -> TurnSignal:
+        if self.mode == Mode.MRM:
+            return TurnSignal.HAZARD
+        lc = self.lane_change
+        if lc is None or lc.returning or lc.phase == LaneChangePhase.COMPLETE:
+            return TurnSignal.OFF
+        return TurnSignal.LEFT if lc.direction > 0 else TurnSignal.RIGHT
+
+    # -- outputs -------------------------------------------------------------------------------
+    def _status(self, now: float) -> ModeStatus:
+        lc = self.lane_change
+        active = lc is not None and not lc.returning
+        return ModeStatus(
+            stamp_s=now, mode=self.mode, previous_mode=self.previous_mode,
+            lane_change_phase=lc.phase if active else LaneChangePhase.NONE,
+            lane_change_direction=lc.direction if active else 0,
+            lane_change_trigger=lc.trigger if active else LaneChangeTrigger.NONE,
+            reason=self.reason, last_transition_s=self.last_transition_s,
+            last_refusal=self.last_refusal, last_refusal_s=self.last_refusal_s,
+        )
+
+    def _intent(self, now: float) -> Intent:
+        lc = self.lane_change
+        kind = IntentKind.KEEP_LANE
+        if lc is not None and not lc.returning and lc.phase in (LaneChangePhase.PREPARE, LaneChangePhase.EXECUTE):
+            kind = IntentKind.CHANGE_LEFT if lc.direction > 0 else IntentKind.CHANGE_RIGHT
+        text = {IntentKind.KEEP_LANE: "keep lane", IntentKind.CHANGE_LEFT: "change lane left",
+                IntentKind.CHANGE_RIGHT: "change lane right"}[kind]
+        if self.fork_preference != ForkPreference.DEFAULT:
+            text += f", at forks take the {self.fork_preference.name.lower()} branch"
+        return Intent(stamp_s=now, intent=kind, fork_preference=self.fork_preference, text=text)

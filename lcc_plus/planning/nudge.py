@@ -1,0 +1,114 @@
+"""Small-road nudging: pass a stopped vehicle by offsetting, or stop behind it.
+
+Order of preference: an offset inside the own lane (the car may cover its line by
+`nudge_line_overlap_m`); else an offset into the free part of the road on the
+passing side (right-hand traffic passes left) when that side is road, not road edge,
+and oncoming traffic is at least `oncoming_time_min_s` away; else no pass: the car
+stops behind (lead following) and the caller requests a takeover.
+
+An active pass lives in odometer coordinates (distance driven), so the offset stays
+put in the world while the obstacle leaves the camera's lead slot alongside it.
+Ramps are quintics in distance, their length chosen so that the lateral acceleration
+at the pass speed stays within `nudge_lat_accel_mps2` and the path curvature within
+what the car can steer.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lcc_plus.common.types import Lead, LineType
+from lcc_plus.planning.gap import lead_exists
+from lcc_plus.planning.lanes import LaneView
+from lcc_plus.planning.params import ModeManagerParams
+from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
+
+RAMP_CURVATURE_MAX_1PM = 0.08  # keeps the nudge well inside the controller's curvature limit
+
+
+@dataclass(frozen=True)
+class NudgeChoice:
+    offset_m: float  # 0: no pass possible
+    reason: str
+
+
+def choose_offset(p: ModeManagerParams, view: LaneView, ego_speed_mps: float, obstacle: Lead,
+                  lead_left: Lead, lead_right: Lead, blind_spot: tuple[bool, bool]) -> NudgeChoice:
+    """Lateral offset [m, + left] that passes `obstacle` (a stopped lead in the ego lane), or 0 with why not."""
+    half_ego = 0.5 * p.vehicle_width_m
+    o, half_ob = obstacle.lateral_offset_m, 0.5 * p.nudge_obstacle_width_m
+    need_left = o + half_ob + p.nudge_clearance_m + half_ego
+    need_right = o - half_ob - p.nudge_clearance_m - half_ego
+    in_lane = 0.5 * view.width_m - half_ego + p.nudge_line_overlap_m
+    options = sorted((need_left, need_right), key=abs)
+    for y in options:
+        if abs(y) <= in_lane:
+            return NudgeChoice(float(y), "passing stopped vehicle inside the lane")
+    side = 1 if p.keep_side == "right" else -1
+    y = need_left if side > 0 else need_right
+    if view.boundary_type(side) in (LineType.ROAD_EDGE, LineType.UNKNOWN):
+        return NudgeChoice(0.0, "stopped vehicle ahead: no free road beside it")
+    if abs(y) > 0.5 * view.width_m + view.width_m - half_ego - p.nudge_clearance_m:
+        return NudgeChoice(0.0, "stopped vehicle ahead: too wide to pass")
+    if blind_spot[0 if side > 0 else 1]:
+        return NudgeChoice(0.0, "stopped vehicle ahead: vehicle beside in the passing lane")
+    other = lead_left if side > 0 else lead_right
+    if lead_exists(other, p):
+        v_other = ego_speed_mps + other.relative_speed_mps
+        closing = ego_speed_mps - v_other
+        if v_other < -p.stopped_speed_mps:
+            if closing > 0.0 and other.distance_m / closing < p.oncoming_time_min_s:
+                return NudgeChoice(0.0, "stopped vehicle ahead: oncoming traffic too close to pass")
+        elif other.distance_m < obstacle.distance_m + p.nudge_obstacle_length_m + p.vehicle_length_m:
+            return NudgeChoice(0.0, "stopped vehicle ahead: passing lane occupied")
+    return NudgeChoice(float(y), "passing stopped vehicle using the free road")
+
+
+def ramp_length_m(p: ModeManagerParams, offset_m: float) -> float:
+    """Ramp length meeting the lateral-acceleration limit at the pass speed and the curvature limit."""
+    d = abs(offset_m)
+    by_accel = p.nudge_speed_mps * math.sqrt(PEAK_ACCEL_FACTOR * d / p.nudge_lat_accel_mps2)
+    by_curvature = math.sqrt(PEAK_ACCEL_FACTOR * d / RAMP_CURVATURE_MAX_1PM)
+    return max(by_accel, by_curvature)
+
+
+@dataclass
+class NudgePass:
+    """An active pass: ramp in, hold alongside, ramp out, in odometer metres."""
+
+    offset_m: float
+    ramp_start_odo_m: float
+    hold_start_odo_m: float
+    hold_end_odo_m: float
+    ramp_m: float
+    reason: str
+
+    @classmethod
+    def plan(cls, p: ModeManagerParams, odo_m: float, obstacle_gap_m: float, offset_m: float, reason: str
+             ) -> NudgePass | None:
+        """A pass with full offset before the front bumper reaches the obstacle, or None if it cannot fit."""
+        ramp = ramp_length_m(p, offset_m)
+        if obstacle_gap_m < ramp:
+            return None
+        hold_start = odo_m + obstacle_gap_m
+        hold_end = hold_start + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
+        return cls(offset_m, hold_start - ramp, hold_start, hold_end, ramp, reason)
+
+    def offset_at(self, odo_m: np.ndarray) -> np.ndarray:
+        q_in = Quintic.between(0.0, 0.0, 0.0, self.offset_m, self.ramp_m)
+        q_out = Quintic.between(self.offset_m, 0.0, 0.0, 0.0, self.ramp_m)
+        odo = np.asarray(odo_m, dtype=float)
+        return np.where(odo < self.hold_start_odo_m, q_in.at(odo - self.ramp_start_odo_m),
+                        np.where(odo <= self.hold_end_odo_m, self.offset_m, q_out.at(odo - self.hold_end_odo_m)))
+
+    def speed_cap(self, p: ModeManagerParams, odo_m: float) -> float:
+        """Pass speed, reached ahead of the ramp with the comfort deceleration (by distance left)."""
+        if odo_m > self.hold_end_odo_m + self.ramp_m:
+            return math.inf
+        to_ramp = max(self.ramp_start_odo_m - odo_m, 0.0)
+        return math.sqrt(p.nudge_speed_mps**2 + 2.0 * p.curve_anticipation_decel_mps2 * to_ramp)
+
+    def finished(self, odo_m: float) -> bool:
+        return odo_m > self.hold_end_odo_m + self.ramp_m

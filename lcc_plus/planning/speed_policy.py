@@ -1,0 +1,95 @@
+"""Speed policy: set speed, speed limit, curve speed, lead following; ACC-like limits.
+
+The planned speed is simulated forward over the horizon: the wanted acceleration is
+the smaller of the speed-cap tracking term and the lead-following term (time gap
+plus a kinematic braking need while closing), then clipped to [-decel_comfort,
+accel_max] and jerk-limited. The speed cap along the path holds the set speed, the
+known speed limit and, ahead of curves, sqrt(a_lat / |kappa|) reached with a gentle
+anticipation deceleration.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from lcc_plus.planning.params import ModeManagerParams
+
+
+@dataclass(frozen=True)
+class LeadTrack:
+    """A vehicle to follow: bumper gap now and its speed over ground."""
+
+    gap_m: float
+    speed_mps: float
+
+
+@dataclass
+class SpeedPlan:
+    t_s: np.ndarray
+    s_m: np.ndarray
+    speed_mps: np.ndarray
+    accel_mps2: np.ndarray
+
+
+def curve_speed_cap(p: ModeManagerParams, s_m: np.ndarray, curvature_1pm: np.ndarray,
+                    v_max_mps: float) -> Callable[[float], float]:
+    """Speed cap as a function of arc length: v_max, curve limit and anticipation before curves."""
+    k = np.maximum(np.abs(curvature_1pm), 1e-6)
+    v_curve = np.minimum(np.sqrt(p.curve_lat_accel_mps2 / k), v_max_mps)
+    # v_allow(s) = min over s' >= s of sqrt(v_curve(s')^2 + 2 a (s' - s))
+    v2 = v_curve**2 + 2.0 * p.curve_anticipation_decel_mps2 * s_m
+    allow2 = np.minimum.accumulate(v2[::-1])[::-1] - 2.0 * p.curve_anticipation_decel_mps2 * s_m
+    allow = np.sqrt(np.maximum(allow2, 0.0))
+    return lambda s: float(np.interp(s, s_m, allow))
+
+
+def plan_speed(p: ModeManagerParams, t_s: np.ndarray, speed0_mps: float, accel0_mps2: float,
+               cap: Callable[[float], float], leads: list[LeadTrack], decel_max_mps2: float | None = None
+               ) -> SpeedPlan:
+    """Forward-simulated speed profile at the times `t_s` (t_s[0] = 0)."""
+    decel = p.decel_comfort_mps2 if decel_max_mps2 is None else decel_max_mps2
+    n = len(t_s)
+    s, v, a = np.zeros(n), np.zeros(n), np.zeros(n)
+    v[0] = max(speed0_mps, 0.0)
+    a_prev = float(np.clip(accel0_mps2, -decel, p.accel_max_mps2))
+    for k in range(n):
+        dt = t_s[1] - t_s[0] if k == 0 else t_s[k] - t_s[k - 1]
+        wanted = p.speed_gain_1ps * (cap(s[k]) - v[k])
+        for lead in leads:
+            wanted = min(wanted, _follow_accel(p, lead, t_s[k], s[k], v[k]))
+        wanted = min(max(wanted, -decel), p.accel_max_mps2)
+        a[k] = min(max(wanted, a_prev - p.jerk_max_mps3 * dt), a_prev + p.jerk_max_mps3 * dt)
+        if v[k] <= 0.0 and a[k] < 0.0:
+            a[k] = 0.0
+        a_prev = a[k]
+        if k + 1 < n:
+            dt_next = t_s[k + 1] - t_s[k]
+            v[k + 1] = max(v[k] + a[k] * dt_next, 0.0)
+            s[k + 1] = s[k] + 0.5 * (v[k] + v[k + 1]) * dt_next
+    return SpeedPlan(np.asarray(t_s, float), s, v, a)
+
+
+def _follow_accel(p: ModeManagerParams, lead: LeadTrack, t: float, s: float, v: float) -> float:
+    """Time-gap following of a constant-speed lead, braking at least as hard as closing needs."""
+    gap = lead.gap_m + lead.speed_mps * t - s
+    wanted_gap = p.standstill_gap_m + p.time_gap_s * v
+    a = p.gap_gain_1ps2 * (gap - wanted_gap) + p.gap_speed_gain_1ps * (lead.speed_mps - v)
+    if v > lead.speed_mps:
+        room = max(gap - p.standstill_gap_m, 0.1)
+        a = min(a, -((v - lead.speed_mps) ** 2) / (2.0 * room))
+    return a
+
+
+def stop_plan(t_s: np.ndarray, speed0_mps: float, decel_mps2: float) -> SpeedPlan:
+    """Constant deceleration to standstill (MRM, lost lanes)."""
+    t = np.asarray(t_s, float)
+    v0 = max(speed0_mps, 0.0)
+    t_stop = v0 / decel_mps2 if decel_mps2 > 0 else math.inf
+    v = np.maximum(v0 - decel_mps2 * t, 0.0)
+    tt = np.minimum(t, t_stop)
+    s = v0 * tt - 0.5 * decel_mps2 * tt * tt
+    a = np.where(t < t_stop, -decel_mps2, 0.0)
+    return SpeedPlan(t, s, v, a)

@@ -1,0 +1,64 @@
+"""Turn a reference curve, a lateral offset and a speed plan into a Trajectory.
+
+The reference y(x) is walked by arc length; the offset is applied along its normal
+(lane-change blend, nudge). Points are placed at the speed plan's distances, the
+curvature comes from the dense offset path, so the controller gets a consistent
+feed-forward. All in base_link (REP-103).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from lcc_plus.common.types import Trajectory, TurnSignal
+from lcc_plus.planning.lanes import Curve
+from lcc_plus.planning.speed_policy import SpeedPlan
+
+DENSE_STEP_M = 0.5
+MIN_LENGTH_M = 20.0
+LEAD_IN_M = 3.0
+
+# offset(t_s, s_m) -> lateral offset [m], positive left, for arrays of equal shape
+Offset = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def centre_geometry(centre: Curve, length_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dense (s, x, y, heading) of y = centre(x) from x = 0 to at least `length_m` of arc."""
+    # Start a little behind the car so that differences at x = 0 are central, not one-sided.
+    x = np.arange(-LEAD_IN_M, max(length_m, MIN_LENGTH_M) * 1.5 + DENSE_STEP_M, DENSE_STEP_M)
+    y = np.asarray(centre(x), dtype=float)
+    return _arc(x, y)
+
+
+def _arc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(s, x, y, heading) with s = 0 at the first point with x >= 0."""
+    ds = np.hypot(np.diff(x), np.diff(y))
+    s = np.concatenate(([0.0], np.cumsum(np.maximum(ds, 1e-9))))
+    s -= np.interp(0.0, x, s) if x[0] < 0.0 < x[-1] else 0.0
+    heading = np.unwrap(np.arctan2(np.gradient(y), np.gradient(x)))
+    return s, x, y, heading
+
+
+def curvature_of(s: np.ndarray, heading: np.ndarray) -> np.ndarray:
+    return np.gradient(heading, s)
+
+
+def build(stamp_s: float, centre: Curve, plan: SpeedPlan, offset: Offset | None, turn_signal: TurnSignal,
+          confidence: float) -> Trajectory:
+    """Trajectory along `centre` (+ `offset` along its normal) timed by `plan`."""
+    s_c, x_c, y_c, h_c = centre_geometry(centre, float(plan.s_m[-1]) + 5.0)
+    if offset is not None:
+        # Time at each dense arc length, from the speed plan (strictly increasing for interp).
+        s_plan = plan.s_m + 1e-9 * np.arange(len(plan.s_m))
+        beyond = plan.t_s[-1] + (s_c - s_plan[-1]) / max(plan.speed_mps[-1], 1.0)
+        t_dense = np.where(s_c > s_plan[-1], beyond, np.interp(s_c, s_plan, plan.t_s))
+        d = np.asarray(offset(t_dense, s_c), dtype=float)
+        s_c, x_c, y_c, h_c = _arc(x_c - np.sin(h_c) * d, y_c + np.cos(h_c) * d)
+    kappa = curvature_of(s_c, h_c)
+    s = np.clip(plan.s_m, 0.0, s_c[-1])
+    return Trajectory(
+        stamp_s=stamp_s, t_s=plan.t_s.copy(), x_m=np.interp(s, s_c, x_c), y_m=np.interp(s, s_c, y_c),
+        speed_mps=plan.speed_mps.copy(), accel_mps2=plan.accel_mps2.copy(), curvature_1pm=np.interp(s, s_c, kappa),
+        turn_signal=turn_signal, confidence=float(np.clip(confidence, 0.0, 1.0)),
+    )
