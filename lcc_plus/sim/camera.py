@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from lcc_plus.common import params
+from lcc_plus.sim import render_geometry as geo
 
 # Optical axes expressed in the camera body frame: rows are optical x (right), y (down), z (forward).
 _BODY_TO_OPTICAL = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
@@ -82,6 +83,7 @@ class CameraModel:
         self.near_m = p.near_clip_m
         self.field = self._field_bounds()
         self._check_monotonic()
+        self._planes = self._make_clip_planes()
 
     @classmethod
     def from_config(cls, overrides: dict | None = None, file_name: str = "camera.yaml") -> CameraModel:
@@ -115,6 +117,10 @@ class CameraModel:
                 f"{r_max:.2f}); use smaller coefficients or a smaller fov_margin")
 
     def clip_planes(self) -> np.ndarray:
+        """(5, 4) half-spaces n.p + c >= 0 in the optical frame bounding the kept field of view."""
+        return self._planes
+
+    def _make_clip_planes(self) -> np.ndarray:
         """(5, 4) half-spaces n.p + c >= 0 in the optical frame bounding the kept field of view."""
         left, right, top, bottom = self.field
         return np.array([
@@ -155,7 +161,7 @@ class CameraModel:
 
     def in_field(self, points_opt: np.ndarray) -> np.ndarray:
         """True where an optical-frame point lies in front of the near plane and inside the kept field."""
-        return np.all(points_opt @ self.clip_planes()[:, :3].T + self.clip_planes()[:, 3] >= 0.0, axis=1)
+        return np.all(points_opt @ self._planes[:, :3].T + self._planes[:, 3] >= 0.0, axis=1)
 
     def project_base_link(self, points_xyz: np.ndarray, distort: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Project (N, 3) base_link points to (N, 2) pixels.
@@ -171,6 +177,27 @@ class CameraModel:
         if np.any(valid):
             uv[valid] = self.optical_to_pixel(opt[valid], distort)
         return uv, valid
+
+    def project_polygons(self, verts_base: np.ndarray, sizes: np.ndarray, *, distort: bool = True,
+                         max_normalized_edge: float = 0.03, shift: int = 4) -> tuple[list[np.ndarray], np.ndarray]:
+        """Clip (V, 3) base_link polygons to the field of view and project them for cv2.fillPoly.
+
+        Polygon i owns the next sizes[i] rows of verts_base. With distortion on, edges longer than
+        max_normalized_edge are subdivided first so that straight 3-D edges bend like the lens bends
+        them. Returns (polygons as int32 pixels scaled by 2**shift, kept): kept[i] is the input index
+        of polygons[i]; polygons entirely outside the view are dropped.
+        """
+        opt, sizes, kept = geo.clip_batch(self.base_to_optical(verts_base), np.asarray(sizes, dtype=int),
+                                          self.clip_planes())
+        if len(sizes) == 0:
+            return [], kept
+        xy = opt[:, :2] / opt[:, 2:3]
+        if distort and self.distorted:
+            xy, sizes = geo.densify_batch(xy, sizes, max_normalized_edge)
+            xy = self.distort_normalized(xy)
+        uv = xy * (self.k[0, 0], self.k[1, 1]) + (self.k[0, 2], self.k[1, 2])
+        fixed = np.round(uv * (1 << shift)).astype(np.int32)
+        return np.split(fixed, np.cumsum(sizes)[:-1]), kept
 
     def ground_to_pixel(self, points_xy: np.ndarray, distort: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Project (N, 2) base_link ground points (z = 0) to pixels; see `project_base_link`."""

@@ -108,7 +108,6 @@ class Renderer:
     def __init__(self, camera: CameraModel, render_params: RenderParams | None = None):
         self.camera = camera
         self.p = render_params or params.load(RenderParams, "camera.yaml", "camera_renderer")
-        self._planes = camera.clip_planes()
         self._cam_xy = camera.position_m[:2]
 
     @classmethod
@@ -137,22 +136,8 @@ class Renderer:
 
     # --------------------------------------------------------- projection core
     def _project(self, verts_base: np.ndarray, sizes: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """Clip and project (V, 3) base_link polygons to fixed-point pixel polygons for OpenCV.
-
-        Returns (polygons, kept): kept[i] is the input index of polygons[i].
-        """
-        cam = self.camera
-        opt, sizes, kept = geo.clip_batch(cam.base_to_optical(verts_base), np.asarray(sizes, dtype=int),
-                                          self._planes)
-        if len(sizes) == 0:
-            return [], kept
-        xy = opt[:, :2] / opt[:, 2:3]
-        if cam.distorted:
-            xy, sizes = geo.densify_batch(xy, sizes, self.p.max_normalized_edge)
-            xy = cam.distort_normalized(xy)
-        uv = xy * (cam.k[0, 0], cam.k[1, 1]) + (cam.k[0, 2], cam.k[1, 2])
-        fixed = np.round(uv * (1 << _SHIFT)).astype(np.int32)
-        return np.split(fixed, np.cumsum(sizes)[:-1]), kept
+        return self.camera.project_polygons(verts_base, sizes, max_normalized_edge=self.p.max_normalized_edge,
+                                            shift=_SHIFT)
 
     def _fill(self, img: np.ndarray, verts_base: np.ndarray, sizes: np.ndarray, color, aa: bool = False) -> None:
         polys, _ = self._project(verts_base, sizes)
