@@ -96,6 +96,17 @@ class InputHealth:
 
         return callback
 
+    def protect(self, step_name: str, step: Callable[[], None]) -> Callable[[], None]:
+        """A timer callback running `step`; an exception is counted against `step_name`, not raised."""
+
+        def callback() -> None:
+            try:
+                step()
+            except Exception as err:  # an exception would end the executor and with it the node
+                self.rejected(step_name, f"step failed: {type(err).__name__}: {err}")
+
+        return callback
+
     def publish(self) -> None:
         status = DiagnosticStatus(name=f"{self._name}: inputs", hardware_id=self._node.get_fully_qualified_name())
         recent = {name: c[2] for name, c in self._counts.items() if c[2]}
