@@ -2,13 +2,12 @@
 
 `Road` is a multi-lane road along a curvature profile; `Road.perception(pose)` gives
 ground-truth lane lines (cubics fitted in base_link) and leads like the model would.
-`Car` is a kinematic bicycle with first-order steering and drive lags plus a delay,
-used until closed loops run on lcc_plus.sim.vehicle.
+`Car` wraps the simulator's vehicle model (kinematic bicycle with actuator dead
+times, lags and rate limits).
 """
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +21,9 @@ from lcc_plus.common.types import (
     Perception,
     RearObject,
     RearSensing,
+    Trajectory,
 )
+from lcc_plus.sim.vehicle import Vehicle, VehicleParams, VehicleState
 
 
 def lines(offset_m: float = 0.0, width_m: float = 3.5, left_lane: bool = True, right_lane: bool = True,
@@ -50,7 +51,7 @@ def perception(confidence: float = 0.9, lead: Lead | None = None, lead_left: Lea
 class Road:
     """Lanes numbered 0 (rightmost) .. n-1; reference line = centre of lane 0."""
 
-    curvature: list[tuple[float, float]]  # (start arc length m, curvature 1/m), ascending
+    curvature: list[tuple[float, float]]  # (arc length m, curvature 1/m), ascending; linear in between (clothoids)
     n_lanes: int = 2
     width_m: float = 3.5
     length_m: float = 2000.0
@@ -64,7 +65,7 @@ class Road:
         self.s = np.arange(0.0, self.length_m, ds)
         starts = np.array([c[0] for c in self.curvature])
         ks = np.array([c[1] for c in self.curvature])
-        k = ks[np.searchsorted(starts, self.s, side="right") - 1]
+        k = np.interp(self.s, starts, ks)
         self.heading = np.concatenate(([0.0], np.cumsum(k[:-1] * ds)))
         self.xy = np.stack([np.concatenate(([0.0], np.cumsum(np.cos(self.heading[:-1]) * ds))),
                             np.concatenate(([0.0], np.cumsum(np.sin(self.heading[:-1]) * ds)))], axis=1)
@@ -80,6 +81,26 @@ class Road:
         j = slice(i0, min(i0 + int(ahead_m / 0.5), len(self.s)))
         h = self.heading[j]
         return self.xy[j] + offset_m * np.stack([-np.sin(h), np.cos(h)], axis=1)
+
+    def trajectory(self, car: Car, now_s: float, speed_of_s, lane: int = 0, dt: float = 0.1,
+                   horizon_s: float = 6.0) -> Trajectory:
+        """Lane `lane` centre ahead of the car as a Trajectory in base_link, speed from `speed_of_s(s_m)`."""
+        s0, _, i0 = self.frenet(car.x, car.y)
+        t = np.arange(0.0, horizon_s + 1e-9, dt)
+        v = np.empty_like(t)
+        s = np.empty_like(t)
+        s[0], v[0] = s0, speed_of_s(s0)
+        for k in range(1, len(t)):
+            s[k] = s[k - 1] + v[k - 1] * dt
+            v[k] = speed_of_s(s[k])
+        pts = self.boundary_xy(0, lane * self.width_m, self.length_m)
+        xw = np.interp(s, self.s, pts[:, 0])
+        yw = np.interp(s, self.s, pts[:, 1])
+        c, sn = math.cos(car.yaw), math.sin(car.yaw)
+        bx, by = c * (xw - car.x) + sn * (yw - car.y), -sn * (xw - car.x) + c * (yw - car.y)
+        k_road = np.interp(s, self.s, np.gradient(self.heading, self.s))
+        return Trajectory(stamp_s=now_s, t_s=t, x_m=bx, y_m=by, speed_mps=v, accel_mps2=np.gradient(v, t),
+                          curvature_1pm=k_road / (1.0 - lane * self.width_m * k_road))
 
     def perception(self, x: float, y: float, yaw: float, leads: dict[int, Lead] | None = None) -> Perception:
         """Ground-truth lane lines around the car at (x, y, yaw); leads keyed by lane relative to the ego."""
@@ -104,48 +125,30 @@ class Road:
                           lead_right=leads.get(-1, Lead()), confidence=0.9)
 
 
-@dataclass
 class Car:
-    """Kinematic bicycle; steering and acceleration act through a delay and a first-order lag."""
+    """The simulator's ego vehicle model (lcc_plus.sim.vehicle, config/vehicle.yaml) as a test plant."""
 
-    wheelbase_m: float = 2.8
-    delay_s: float = 0.1
-    steer_tau_s: float = 0.1
-    accel_tau_s: float = 0.2
-    x: float = 0.0
-    y: float = 0.0
-    yaw: float = 0.0
-    speed: float = 0.0
-    steer: float = 0.0
-    accel: float = 0.0
-    _queue: deque = field(default_factory=deque)
+    def __init__(self, speed: float = 0.0, x: float = 0.0, y: float = 0.0, yaw: float = 0.0):
+        self.vehicle = Vehicle(VehicleParams.from_config(), VehicleState(x_m=x, y_m=y, yaw_rad=yaw, speed_mps=speed))
 
     def step(self, steer_cmd: float, accel_cmd: float, dt: float) -> None:
-        self._queue.append((steer_cmd, accel_cmd))
-        lag = max(int(round(self.delay_s / dt)), 0)
-        steer_in, accel_in = self._queue[0] if len(self._queue) > lag else (self.steer, self.accel)
-        while len(self._queue) > lag:
-            self._queue.popleft()
-        self.steer += (steer_in - self.steer) * min(dt / self.steer_tau_s, 1.0)
-        self.accel += (accel_in - self.accel) * min(dt / self.accel_tau_s, 1.0)
-        if self.speed <= 0.0 and self.accel < 0.0:
-            self.accel = 0.0
-        self.speed = max(self.speed + self.accel * dt, 0.0)
-        self.yaw += self.speed * math.tan(self.steer) / self.wheelbase_m * dt
-        self.x += self.speed * math.cos(self.yaw) * dt
-        self.y += self.speed * math.sin(self.yaw) * dt
+        self.vehicle.step(steer_cmd, accel_cmd, dt)
 
     @property
-    def yaw_rate(self) -> float:
-        return self.speed * math.tan(self.steer) / self.wheelbase_m
+    def state(self) -> VehicleState:
+        return self.vehicle.state
 
-    @property
-    def lat_accel(self) -> float:
-        return self.speed * self.yaw_rate
+    x = property(lambda self: self.state.x_m)
+    y = property(lambda self: self.state.y_m)
+    yaw = property(lambda self: self.state.yaw_rad)
+    speed = property(lambda self: self.state.speed_mps)
+    steer = property(lambda self: self.state.steer_rad)
+    lat_accel = property(lambda self: self.state.lat_accel_mps2)
 
     def ego(self, now_s: float) -> EgoState:
-        return EgoState(stamp_s=now_s, speed_mps=self.speed, yaw_rate_radps=self.yaw_rate,
-                        steering_angle_rad=self.steer, accel_x_mps2=self.accel, accel_y_mps2=self.lat_accel)
+        st = self.state
+        return EgoState(stamp_s=now_s, speed_mps=st.speed_mps, yaw_rate_radps=st.yaw_rate_radps,
+                        steering_angle_rad=st.steer_rad, accel_x_mps2=st.accel_mps2, accel_y_mps2=st.lat_accel_mps2)
 
 
 def driver(**kw) -> DriverControls:

@@ -56,8 +56,7 @@ class Controller:
 
         t = np.asarray(traj.t_s, dtype=float)
         age = min(max(now_s - traj.stamp_s, 0.0), float(t[-1]))
-        look = age + self.p.actuator_delay_s
-        pose = arc_motion(speed, yaw_rate, look)
+        pose = arc_motion(speed, yaw_rate, age + self.p.steer_delay_s)
         x, y = to_frame(np.asarray(traj.x_m, float), np.asarray(traj.y_m, float), pose)
         proj = project_origin(x, y)
         i, u = proj.segment, proj.fraction
@@ -66,6 +65,7 @@ class Controller:
         steer = rate_limit(self._steer_rad, steering_angle(self.p, speed, kappa), self.p.steer_rate_max_radps, dt)
         steer_rate = (steer - self._steer_rad) / dt
 
+        look = age + self.p.accel_delay_s
         v_ref = float(np.interp(look, t, traj.speed_mps))
         a_ref = float(np.interp(look, t, traj.accel_mps2))
         accel = rate_limit(self._accel_mps2, accel_command(self.p, speed, v_ref, a_ref), self.p.jerk_max_mps3, dt)

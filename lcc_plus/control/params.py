@@ -12,8 +12,10 @@ class ControllerParams:
     wheelbase_m: float = spec("distance front to rear axle of the controlled car", unit="m", min=1.0, max=6.0)
     understeer_gradient_rad_s2pm: float = spec(
         "steady-state understeer gradient K in delta = L*kappa + K*v^2*kappa", unit="rad s^2/m", min=0.0, max=0.01)
-    actuator_delay_s: float = spec("steering and drive actuator delay compensated by prediction", unit="s",
-                                   min=0.0, max=0.5)
+    steer_delay_s: float = spec("steering actuator delay (dead time + lag) predicted away", unit="s",
+                                min=0.0, max=0.5)
+    accel_delay_s: float = spec("drive/brake actuator delay (dead time + lag) predicted away", unit="s",
+                                min=0.0, max=1.0)
     lat_natural_freq_radps: float = spec("closed-loop natural frequency of the lateral error dynamics",
                                          unit="rad/s", min=0.1, max=5.0)
     lat_damping: float = spec("closed-loop damping ratio of the lateral error dynamics", min=0.3, max=2.0)
