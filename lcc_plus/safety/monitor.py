@@ -158,6 +158,10 @@ class SafetyMonitor:
         self.watchdog.accept(topic, float(stamp_s), t)
         return True
 
+    def reject(self, topic: str, reason: str, now_s: float) -> None:
+        """Count a message the caller could not even convert (the node's msg -> dataclass step)."""
+        self.watchdog.reject(topic, reason, self._clock(now_s))
+
     def on_vehicle_state(self, ego: EgoState, now_s: float) -> None:
         if self._admit("vehicle_state", ego.stamp_s, lambda: validation.check_ego(ego, self.p), now_s):
             self.ego = ego
