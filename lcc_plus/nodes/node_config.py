@@ -35,14 +35,19 @@ class LoopNodeParams:
 
 @dataclass(frozen=True)
 class SimNodeParams:
+    """The simulator bridge; the world's own step and models are in config/sim.yaml."""
+
     scenario: str = spec("scenario name from the catalog (lcc_plus/sim/scenarios.py)")
     seed: int = spec("random seed of the scenario (traffic, appearance, driver)", min=0, max=2**31 - 1)
-    step_hz: float = spec("simulation step rate", unit="Hz", min=10.0, max=1000.0)
-    camera_hz: float = spec("camera frame rate", unit="Hz", min=1.0, max=60.0)
-    rate_factor: float = spec("simulated seconds per wall-clock second (2 = twice real time)", min=0.05,
-                              max=20.0)
-    wait_for_stack_s: float = spec("wall-clock time the simulator waits for the first command before it "
-                                   "starts the clock anyway", unit="s", min=0.0, max=120.0)
+    duration_s: float = spec("end the drive after this much simulated time; 0: the scenario's own length",
+                             unit="s", min=0.0, max=3600.0)
+    rate_factor: float = spec("simulated seconds per wall-clock second (2 = twice real time); the "
+                              "simulator runs slower when the CPU cannot keep up", min=0.05, max=20.0)
+    command_timeout_s: float = spec("simulated time without a gated command after which the car treats "
+                                    "the system as silent and the driver takes over", unit="s",
+                                    min=0.05, max=5.0)
+    wait_for_stack_s: float = spec("wall-clock time to wait for the stack's nodes to appear before the "
+                                   "clock starts anyway", unit="s", min=0.0, max=300.0)
     report_dir: str = spec("folder for the KPI report written at the end of the scenario; empty: none")
     exit_when_done: bool = spec("end the node when the scenario ends")
 

@@ -59,6 +59,7 @@ TOPICS: dict[str, dict[str, str]] = {
     "sim": {
         "~/input/command": "lcc/command",
         "~/input/takeover_request": "lcc/takeover_request",
+        "~/input/mode": "lcc/mode",
         "~/output/image": "camera/image_raw",
         "~/output/camera_info": "camera/camera_info",
         "~/output/vehicle_state": "vehicle/state",

@@ -1,0 +1,176 @@
+"""sim: the built-in simulator as a ROS node, driving /clock.
+
+Outputs, once per world step (config/sim.yaml step_s) in simulated time:
+~/output/image (sensor_msgs/Image rgb8, the rendered front camera),
+~/output/camera_info (CameraInfo of config/camera.yaml), ~/output/vehicle_state
+(VehicleState), ~/output/driver_input (DriverInput of the driver model),
+~/output/rear_objects (ObjectList of the rear/corner radar) and /clock
+(rosgraph_msgs/Clock). Inputs: ~/input/command (the GATED ControlCommand of the
+safety monitor), ~/input/takeover_request (TakeoverRequest: the driver model reacts
+to it), ~/input/mode (ModeState, only to record lane changes in the report).
+
+The world advances one step per wall-clock tick of step_s / rate_factor, so
+`rate_factor` 2 runs twice as fast as real time; when the CPU cannot keep up the
+simulation slows down rather than skipping steps, and the stack (use_sim_time)
+sees a consistent clock either way. A command older than `command_timeout_s` of
+simulated time counts as none: the car hands control back to the driver model, as
+a vehicle interface must. At the end of the scenario the node writes the KPI report
+(report.json, report.md) into `report_dir` and exits with status 0.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from rclpy.node import Node
+from rclpy.task import Future
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image
+
+from lcc_plus.common.types import Command, ModeStatus, TakeoverDemand
+from lcc_plus.evaluation import params as eval_params
+from lcc_plus.evaluation import report
+from lcc_plus.evaluation.kpi import run_kpis
+from lcc_plus.evaluation.lane_changes import LaneChangeTracker
+from lcc_plus.evaluation.world_trace import trace_from_world
+from lcc_plus.msg import ControlCommand, DriverInput, ModeState, ObjectList, TakeoverRequest, VehicleState
+from lcc_plus.nodes import conversions as conv
+from lcc_plus.nodes import topics
+from lcc_plus.nodes.input_health import InputHealth, require_finite
+from lcc_plus.nodes.node_config import NODES_YAML, SimNodeParams
+from lcc_plus.nodes.node_params import declare_params
+from lcc_plus.nodes.runner import StartupError, run_node
+from lcc_plus.sim import scenarios
+from lcc_plus.sim.camera import CameraModel
+from lcc_plus.sim.world import World
+
+NAME = "sim"
+DRIVER_NAME = "stack_ros"  # the driver column of the KPI report
+
+
+def kpi_line(kpis: dict) -> str:
+    """The headline KPIs of one run on one line."""
+    lat = kpis["lateral_error"]["rms_m"]
+    return (f"{kpis['distance_km']:.2f} km ({kpis['engaged_km']:.2f} km engaged), "
+            f"takeovers {kpis['takeovers']['total']['count']} (system {kpis['takeovers']['system']['count']}), "
+            f"collisions {kpis['collisions']}, lane departures {kpis['lane_departures']}, "
+            f"lateral error RMS {'n/a' if lat is None else f'{lat:.3f} m'}, "
+            f"lane changes {kpis['lane_changes']['completed']}/{kpis['lane_changes']['requested']}, "
+            f"progress {kpis['progress']:.0%}")
+
+
+class SimNode(Node):
+    def __init__(self, **node_kwargs):
+        super().__init__(NAME, **node_kwargs)
+        self.p = declare_params(self, SimNodeParams, NODES_YAML, NAME)
+        if self.get_parameter("use_sim_time").value:
+            raise StartupError("the simulator drives /clock itself: start it with use_sim_time:=false")
+        try:
+            scenario = scenarios.get(self.p.scenario)
+        except ValueError as err:
+            raise StartupError(str(err)) from err
+        if self.p.duration_s > 0.0:
+            scenario = dataclasses.replace(scenario, duration_s=self.p.duration_s)
+        self.scenario = scenario
+        self.world = World(scenario, self.p.seed, render=True)
+        self.camera_info = CameraModel.from_config().to_camera_info()
+        self.health = InputHealth(self, NAME)
+        self.tracker = LaneChangeTracker()
+        self.command: Command | None = None
+        self.command_received_s = -float("inf")
+        self.takeover = TakeoverDemand()
+        self.mode: ModeStatus | None = None
+        self.finished = Future()
+        self.started_wall_s: float | None = None
+        self.created_wall_s = time.monotonic()
+
+        def pub(msg_type, name):
+            return self.create_publisher(msg_type, name, topics.qos_for(NAME, name))
+
+        self.pub_image = pub(Image, "~/output/image")
+        self.pub_info = pub(CameraInfo, "~/output/camera_info")
+        self.pub_ego = pub(VehicleState, "~/output/vehicle_state")
+        self.pub_driver = pub(DriverInput, "~/output/driver_input")
+        self.pub_rear = pub(ObjectList, "~/output/rear_objects")
+        self.pub_clock = self.create_publisher(Clock, "/clock", topics.qos_profile("/clock"))
+        self.create_subscription(
+            ControlCommand, "~/input/command",
+            self.health.guard("command", lambda m: require_finite(conv.command_from_msg(m), "ControlCommand"),
+                              self._on_command),
+            topics.qos_for(NAME, "~/input/command"))
+        self.create_subscription(TakeoverRequest, "~/input/takeover_request",
+                                 self.health.guard("takeover_request", conv.takeover_from_msg, self._on_takeover),
+                                 topics.qos_for(NAME, "~/input/takeover_request"))
+        self.create_subscription(ModeState, "~/input/mode",
+                                 self.health.guard("mode", conv.mode_from_msg, self._on_mode),
+                                 topics.qos_for(NAME, "~/input/mode"))
+        self.timer = self.create_timer(self.world.p.step_s / self.p.rate_factor, self.health.protect("step", self._tick))
+        self.get_logger().info(f"scenario {scenario.name} (seed {self.p.seed}, {scenario.duration_s:.0f} s) at "
+                               f"{self.p.rate_factor}x real time, step {self.world.p.step_s} s")
+
+    def _on_command(self, cmd: Command) -> None:
+        self.command, self.command_received_s = cmd, self.world.time_s
+
+    def _on_takeover(self, demand: TakeoverDemand) -> None:
+        self.takeover = demand
+
+    def _on_mode(self, status: ModeStatus) -> None:
+        self.mode = status
+
+    def _stack_ready(self) -> bool:
+        """The gated command has a publisher and the camera a subscriber other than tools."""
+        command = self.resolve_topic_name("~/input/command")
+        image = self.resolve_topic_name("~/output/image")
+        return self.count_publishers(command) > 0 and self.count_subscribers(image) > 0
+
+    def _tick(self) -> None:
+        if self.started_wall_s is None:
+            waited_s = time.monotonic() - self.created_wall_s
+            if not self._stack_ready() and waited_s < self.p.wait_for_stack_s:
+                self.pub_clock.publish(Clock(clock=conv.to_stamp(self.world.time_s)))
+                return
+            if not self._stack_ready():
+                self.get_logger().warning(f"no stack after {waited_s:.0f} s: starting the clock anyway")
+            self.started_wall_s = time.monotonic()
+        self._step_world()
+        if self.world.done:
+            self._finish()
+
+    def _step_world(self) -> None:
+        obs = self.world.observe()
+        stamp = obs.stamp_s
+        self.pub_clock.publish(Clock(clock=conv.to_stamp(stamp)))
+        if obs.image_rgb is not None:
+            self.pub_image.publish(conv.rgb_to_image(obs.image_rgb, stamp, self.camera_info["frame_id"]))
+            self.pub_info.publish(conv.dict_to_camera_info(self.camera_info, stamp))
+        self.pub_ego.publish(conv.ego_to_msg(obs.ego))
+        self.pub_driver.publish(conv.driver_to_msg(dataclasses.replace(obs.driver, stamp_s=stamp)))
+        self.pub_rear.publish(conv.rear_to_msg(dataclasses.replace(obs.rear, stamp_s=stamp)))
+        self.tracker.update(stamp, obs.driver.lever, self.mode)
+        fresh = self.command is not None and stamp - self.command_received_s <= self.p.command_timeout_s
+        self.world.step(self.command if fresh else Command(stamp_s=stamp), self.takeover)
+
+    def _finish(self) -> None:
+        self.timer.cancel()
+        wall_s = time.monotonic() - (self.started_wall_s or self.created_wall_s)
+        trace = trace_from_world(self.world.log, suite=self.scenario.suite, scenario=self.scenario.name,
+                                 driver=DRIVER_NAME, seed=self.p.seed, planner_lane_changes=self.tracker.changes,
+                                 extra_events=[])
+        p = eval_params.load()
+        kpis = run_kpis(trace, p)
+        self.get_logger().info(f"scenario done: {self.world.time_s:.1f} s simulated in {wall_s:.1f} s wall "
+                               f"({self.world.time_s / max(wall_s, 1e-9):.2f}x real time); {kpi_line(kpis)}")
+        if self.p.report_dir:
+            request = {"command": f"sim_node scenario:={self.scenario.name} seed:={self.p.seed}",
+                       "scenario": self.scenario.name, "seed": self.p.seed, "driver": DRIVER_NAME}
+            out = Path(self.p.report_dir)
+            report.write(report.build([report.RunResult(trace, {})], p, request), out,
+                         {"wall_s": wall_s, "sim_s": self.world.time_s, "rate_factor": self.p.rate_factor})
+            self.get_logger().info(f"KPI report written to {out / 'report.md'}")
+        if self.p.exit_when_done:
+            self.finished.set_result(0)
+
+
+def main() -> int:
+    return run_node(SimNode, NAME)
