@@ -56,7 +56,7 @@ def format_bounded(value: float | None, bound: str, fmt: str = "{:.2f}") -> str:
 def lane_keep_mask(trace: Trace, settle_s: float) -> np.ndarray:
     """Steps that count for lateral error: engaged, not changing lanes, settled after either."""
     busy = ~trace.engaged | trace.lane_changing
-    mask = ~busy
+    mask = ~busy & np.isfinite(trace.lateral_error_m)  # nan: off the road (a departure, counted apart)
     last_busy_t = -math.inf
     for i, t in enumerate(trace.t_s):
         if busy[i]:
@@ -82,6 +82,7 @@ def _max_abs(x: np.ndarray, mask: np.ndarray) -> float:
 
 def _lane_change_stats(changes: Sequence[LaneChange], p: EvaluationParams) -> dict:
     outcomes = ("completed", "refused", "aborted", "cancelled", "pending")
+    changes = [c for c in changes if c.trigger != "manual"]  # the driver's own, while driving by hand
     out: dict = {"requested": len(changes),
                  "requested_by_driver": sum(c.trigger == "driver" for c in changes),
                  "requested_by_system": sum(c.trigger != "driver" for c in changes)}

@@ -52,3 +52,16 @@ class EvaluationParams:
 def load(overrides: dict | None = None) -> EvaluationParams:
     """EvaluationParams from config/evaluation.yaml."""
     return params.load(EvaluationParams, "evaluation.yaml", "evaluation", overrides)
+
+
+@dataclass(frozen=True)
+class FaultParams:
+    start_s: float = spec("when the injected fault starts (at most half the scenario)", unit="s",
+                          min=0.0, max=600.0)
+    override_s: float = spec("how long the injected steering override lasts", unit="s", min=0.1, max=30.0)
+    override_torque_nm: float = spec("injected driver steering torque", unit="N m", min=0.0, max=20.0)
+
+
+def load_faults(overrides: dict | None = None) -> FaultParams:
+    """FaultParams from config/evaluation.yaml, section `evaluation_faults`."""
+    return params.load(FaultParams, "evaluation.yaml", "evaluation_faults", overrides)

@@ -19,6 +19,7 @@ class EventKind(str, Enum):
     LANE_DEPARTURE = "lane_departure"
     FAULT = "fault"                       # an injected fault started
     FAULT_OUTCOME = "fault_outcome"       # how the system answered it (detail: takeover / mrm / none)
+    SCRIPTED = "scripted"                 # a scenario event (cut-in, hard braking...), for the record
 
 
 @dataclass
@@ -36,7 +37,7 @@ class LaneChange:
 
     t_request_s: float
     direction: int                   # +1 left, -1 right
-    trigger: str                     # "driver", "slow_lead", "lane_end", "blocked", "keep_right"
+    trigger: str                     # driver | manual | system | slow_lead | lane_end | blocked | keep_right
     outcome: str = "pending"         # completed | refused | aborted | cancelled | pending
     t_start_s: float | None = None   # lateral motion started (execute phase)
     t_end_s: float | None = None

@@ -1,0 +1,171 @@
+"""The drivers evaluated in closed loop, each a policy `act(obs) -> (Command, TakeoverDemand, extras)`.
+
+All three run the same chain as the ROS graph: perception -> planner -> Controller ->
+SafetyMonitor; only the perception source and the planner differ:
+- `expert`: ground-truth perception (obs.gt: the true map and objects) and true rear
+  objects, into the ModeManager. The upper bound and the source of training labels.
+- `lcc`: the classic lane-centering + ACC baseline (lcc_baseline.LccPlanner) on the
+  ground-truth ego lane lines and ego-lane lead.
+- `stack`: the VLA model on the camera image (it gets ego speed and yaw rate only)
+  into the ModeManager; rear and corner sensing and the driver controls as a car has them.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lcc_plus.common.types import (
+    Command,
+    EgoState,
+    Intent,
+    Mode,
+    ModeStatus,
+    Perception,
+    SafetyReport,
+    TakeoverDemand,
+    TakeoverLevel,
+    Trajectory,
+)
+from lcc_plus.control.controller import Controller
+from lcc_plus.control.params import ControllerParams
+from lcc_plus.safety.monitor import SafetyMonitor
+from lcc_plus.safety.params import load_safety_params
+
+DRIVERS = ("expert", "lcc", "stack")
+
+
+@dataclass
+class StepExtras:
+    """What the system intended at one step (for the KPIs, the video and the fault bookkeeping)."""
+
+    status: ModeStatus
+    trajectory: Trajectory
+    perception: Perception | None
+    report: SafetyReport
+    proposed: Command
+    notes: dict = field(default_factory=dict)
+
+
+class Pipeline:
+    """perception -> planner -> Controller -> SafetyMonitor for one car, one call per observation.
+
+    `perceive(obs, intent) -> Perception | None` is the perception source; `rear(obs)`
+    picks the rear and corner sensing; the planner has the ModeManager's `step` signature.
+    """
+
+    def __init__(self, name: str, perceive, planner, rear, image_size_px: tuple[int, int]):
+        self.name = name
+        self.perceive = perceive
+        self.planner = planner
+        self.rear = rear
+        self.controller = Controller(ControllerParams.from_config())
+        self.monitor = SafetyMonitor(load_safety_params())
+        self.image_size_px = image_size_px
+        self.drop_perception = False          # set by fault injection: the model node is dead
+        self.image_stamp_s: float | None = None  # set by fault injection: a frozen camera's stamp
+        self._perception: Perception | None = None
+        self._intent = Intent()
+        self._takeover = TakeoverDemand()
+
+    def act(self, obs) -> tuple[Command, TakeoverDemand, StepExtras]:
+        now = obs.stamp_s
+        mon = self.monitor
+        rear = self.rear(obs)
+        mon.on_vehicle_state(obs.ego, now)
+        mon.on_driver(obs.driver, now)
+        mon.on_rear(rear, now)
+        # The camera is fitted and running for every driver, whether or not its pixels are rendered.
+        w, h = (obs.image_rgb.shape[1], obs.image_rgb.shape[0]) if obs.image_rgb is not None else self.image_size_px
+        mon.on_image(now if self.image_stamp_s is None else self.image_stamp_s, w, h, "rgb8", now)
+        if not self.drop_perception:
+            p = self.perceive(obs, self._intent)
+            if p is not None:
+                self._perception = p
+                mon.on_perception(p, now)
+        perception = self._perception if self._perception is not None else Perception(stamp_s=now, confidence=0.0)
+        traj, status, intent = self.planner.step(now, obs.ego, obs.driver, perception, rear, self._takeover)
+        self._intent = intent
+        mon.on_mode(status, now)
+        proposed = self.controller.step(now, obs.ego, traj)
+        mon.on_command(proposed, now)
+        out = mon.tick(now)
+        self._takeover = out.takeover
+        takeover = planner_request(out.takeover, status, out.command)
+        return out.command, takeover, StepExtras(status, traj, self._perception, out.report, proposed)
+
+
+def planner_request(monitor: TakeoverDemand, status: ModeStatus, command: Command) -> TakeoverDemand:
+    """The takeover demand the driver sees: the monitor's, or the planner's own request.
+
+    The mode manager asks for a takeover (TAKEOVER_REQUESTED: blocked lane, no lane
+    reference) through its mode; the HMI shows it like a monitor demand.
+    """
+    if monitor.level == TakeoverLevel.NONE and status.mode == Mode.TAKEOVER_REQUESTED and command.engaged:
+        return TakeoverDemand(stamp_s=monitor.stamp_s, level=TakeoverLevel.VISUAL, reason=status.reason)
+    return monitor
+
+
+def _ground_truth(obs, intent: Intent) -> Perception:
+    return obs.gt
+
+
+def _true_rear(obs):
+    return getattr(obs, "true_rear", None) or obs.rear
+
+
+class VlaPerception:
+    """The VLA model on the camera: keeps the frame history the model wants, sees ego speed and yaw rate only."""
+
+    def __init__(self, model_path: Path, threads: int = 1):
+        from lcc_plus.vla.runtime import VlaRuntime
+
+        self.runtime = VlaRuntime(model_path, threads=threads)
+        spec = self.runtime.input_spec
+        self.num_frames, self.gap_s = spec.num_frames, spec.frame_gap_s
+        self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=64)
+
+    def __call__(self, obs, intent: Intent) -> Perception | None:
+        if obs.image_rgb is None:
+            raise ValueError("the stack needs camera images: run the world with render=True")
+        now = obs.stamp_s
+        if not self._history or self._history[-1][1] is not obs.image_rgb:
+            self._history.append((now, obs.image_rgb))
+        frames = [self._frame_at(now - k * self.gap_s) for k in range(self.num_frames - 1, -1, -1)]
+        ego = EgoState(stamp_s=now, speed_mps=obs.ego.speed_mps, yaw_rate_radps=obs.ego.yaw_rate_radps)
+        try:
+            return self.runtime.infer(frames, ego, intent, stamp_s=now)
+        except ValueError:  # non-finite ego speed or yaw rate: the model cannot run
+            return None
+
+    def _frame_at(self, t_s: float) -> np.ndarray:
+        """The newest frame not newer than t_s (the oldest one early in the run)."""
+        for stamp, frame in reversed(self._history):
+            if stamp <= t_s + 1e-6:
+                return frame
+        return self._history[0][1]
+
+
+def make_policy(name: str, model_path: Path | None = None, image_size_px: tuple[int, int] = (640, 480)) -> Pipeline:
+    """A fresh policy for one run."""
+    from lcc_plus.evaluation.lcc_baseline import LccPlanner, load_lcc_params
+    from lcc_plus.planning.mode_manager import ModeManager
+    from lcc_plus.planning.params import ModeManagerParams
+
+    if name == "expert":
+        return Pipeline(name, _ground_truth, ModeManager(ModeManagerParams.from_config()), _true_rear, image_size_px)
+    if name == "lcc":
+        return Pipeline(name, _ground_truth, LccPlanner(load_lcc_params()), lambda obs: obs.rear, image_size_px)
+    if name == "stack":
+        from lcc_plus.vla.runtime import load_params
+
+        path = model_path or load_params().resolved_model_path()
+        return Pipeline(name, VlaPerception(path), ModeManager(ModeManagerParams.from_config()),
+                        lambda obs: obs.rear, image_size_px)
+    raise ValueError(f"unknown driver {name!r}; choose one of {', '.join(DRIVERS)}")
+
+
+def needs_images(name: str) -> bool:
+    return name == "stack"
