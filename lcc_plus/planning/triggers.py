@@ -63,7 +63,10 @@ class TriggerMonitor:
         return out
 
     def update(self, now_s: float, active: dict[LaneChangeTrigger, int]) -> tuple[LaneChangeTrigger, int] | None:
-        """The highest-priority trigger held for `trigger_hold_s`, if any (its timer restarts)."""
+        """The highest-priority active trigger once held for `trigger_hold_s` (its timer restarts).
+
+        A lower-priority trigger never fires while a higher one is active but still holding.
+        """
         for trig in list(self._since):
             if trig not in active:
                 del self._since[trig]
@@ -71,7 +74,9 @@ class TriggerMonitor:
             self._since.setdefault(trig, now_s)
         for trig in (LaneChangeTrigger.LANE_END, LaneChangeTrigger.BLOCKED, LaneChangeTrigger.SLOW_LEAD,
                      LaneChangeTrigger.KEEP_RIGHT):
-            if trig in active and now_s - self._since[trig] >= self.p.trigger_hold_s:
+            if trig in active:
+                if now_s - self._since[trig] < self.p.trigger_hold_s:
+                    return None
                 self._since[trig] = now_s
                 return trig, active[trig]
         return None
