@@ -1,68 +1,59 @@
 """The lcc_plus stack driving the built-in simulator (sim_node publishes /clock).
 
-    ros2 launch lcc_plus sim.launch.py [scenario:=...] [seed:=...] [rate_factor:=...]
-        [report_dir:=...] [+ every argument of lcc_plus.launch.py]
+    ros2 launch lcc_plus sim.launch.py [scenario:=...] [seed:=...] [duration_s:=...]
+        [rate_factor:=...] [report_dir:=...] [+ every argument of lcc_plus.launch.py]
 
-The stack runs on simulated time (use_sim_time:=true); the simulator keeps wall
-time and drives /clock, `rate_factor` times faster than real time. The simulator
-ends with its scenario (writing the KPI report to `report_dir`), and so does the
-launch.
+The stack runs on simulated time (use_sim_time is forced on); the simulator keeps
+wall time and drives /clock, `rate_factor` times faster than real time. When the
+simulator ends its scenario (writing the KPI report into `report_dir`), the launch
+shuts down. Empty simulator arguments keep config/nodes.yaml (section sim).
 """
+import importlib.util
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from launch.actions import (
-    DeclareLaunchArgument,
-    EmitEvent,
-    GroupAction,
-    IncludeLaunchDescription,
-    OpaqueFunction,
-    RegisterEventHandler,
-)
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
-from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node, PushROSNamespace
 
 from launch import LaunchDescription
 
-# argument -> (type, description); empty means the value in config/nodes.yaml (section sim)
-SIM_ARGS = {
-    "scenario": (str, "scenario name"),
+SIM_ARGUMENTS = {
+    "scenario": (str, "scenario name from the catalog"),
     "seed": (int, "scenario seed"),
-    "rate_factor": (float, "simulated seconds per wall second"),
+    "duration_s": (float, "simulated seconds to drive (0: the scenario's length)"),
+    "rate_factor": (float, "simulated seconds per wall-clock second"),
     "report_dir": (str, "folder for the KPI report"),
 }
 
 
-def _sim(context):
+def _stack_launch():
+    """launch/lcc_plus.launch.py of this package, as a module (its arguments and actions)."""
+    path = os.path.join(get_package_share_directory("lcc_plus"), "launch", "lcc_plus.launch.py")
+    spec = importlib.util.spec_from_file_location("lcc_plus_stack_launch", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _actions(context, stack):
     overrides = {}
-    for name, (cast, _) in SIM_ARGS.items():
+    for name, (cast, _) in SIM_ARGUMENTS.items():
         value = LaunchConfiguration(name).perform(context)
         if value:
             overrides[name] = cast(value)
-    params: list = [overrides]
-    params_file = LaunchConfiguration("params_file").perform(context)
-    if params_file:
-        params.append(params_file)
-    sim = Node(package="lcc_plus", executable="sim_node", name="sim", parameters=params, output="screen",
-               emulate_tty=True)
-    return [
-        GroupAction([PushROSNamespace(LaunchConfiguration("namespace")), sim]),
-        RegisterEventHandler(OnProcessExit(target_action=sim, on_exit=[EmitEvent(event=Shutdown(
-            reason="the simulator finished its scenario"))])),
-    ]
+    out, nodes = stack.actions(context, stack.options(context, sim=True, sim_overrides=overrides))
+    return [*out, RegisterEventHandler(OnProcessExit(target_action=nodes["sim"], on_exit=[EmitEvent(
+        event=Shutdown(reason="the simulator finished its scenario"))]))]
 
 
 def generate_launch_description():
-    stack = os.path.join(get_package_share_directory("lcc_plus"), "launch", "lcc_plus.launch.py")
+    stack = _stack_launch()
     return LaunchDescription([
+        *(DeclareLaunchArgument(name, default_value=default, description=text)
+          for name, (default, text) in stack.ARGUMENTS.items()),
         *(DeclareLaunchArgument(name, default_value="", description=f"{text} (empty: config/nodes.yaml)")
-          for name, (_, text) in SIM_ARGS.items()),
-        DeclareLaunchArgument("namespace", default_value=""),
-        DeclareLaunchArgument("params_file", default_value=""),
-        IncludeLaunchDescription(PythonLaunchDescriptionSource(stack),
-                                 launch_arguments={"use_sim_time": "true"}.items()),
-        OpaqueFunction(function=_sim),
+          for name, (_, text) in SIM_ARGUMENTS.items()),
+        OpaqueFunction(function=lambda context: _actions(context, stack)),
     ])

@@ -19,7 +19,7 @@ from rclpy.utilities import remove_ros_args
 
 from lcc_plus.common.params import ParamError
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.runner import EXIT_START_UP, StartupError, spin_until_finished
+from lcc_plus.nodes.runner import EXIT_START_UP, StartupError, shutdown, spin_until_finished
 
 # node name -> "module:Class"
 NODE_CLASSES: dict[str, str] = {
@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             except (ParamError, StartupError) as err:
                 print(f"[{name}] cannot start: {err}", file=sys.stderr)
                 return EXIT_START_UP
+            except KeyboardInterrupt:
+                return 0
         executor = MultiThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
         return spin_until_finished(executor, nodes)
     finally:
-        for node in nodes:
-            node.destroy_node()
-        rclpy.try_shutdown()
+        shutdown(nodes)

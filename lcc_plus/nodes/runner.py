@@ -7,6 +7,7 @@ its `finished` future to its exit status.
 """
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 
@@ -38,21 +39,32 @@ def spin_until_finished(executor, nodes: list[Node]) -> int:
     return int(done.result() or 0) if done.done() else 0
 
 
+def shutdown(nodes: list[Node]) -> None:
+    """Destroy `nodes` and shut rclpy down; a second Ctrl-C must not interrupt the clean-up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for node in nodes:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    except KeyboardInterrupt:  # raised by the handler of the first Ctrl-C, late
+        pass
+
+
 def run_node(factory: Callable[[], Node], node_name: str, argv: list[str] | None = None) -> int:
     """Run `factory()` (a Node named `node_name`) until shutdown; return the exit status."""
     argv = list(sys.argv if argv is None else argv)
     rclpy.init(args=topics.ros_args_with_default_remaps(node_name, argv))
-    node = None
+    nodes: list[Node] = []
     try:
         try:
-            node = factory()
+            nodes.append(factory())
         except (ParamError, StartupError) as err:
             print(f"[{node_name}] cannot start: {err}", file=sys.stderr)
             return EXIT_START_UP
+        except KeyboardInterrupt:
+            return 0
         executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        return spin_until_finished(executor, [node])
+        executor.add_node(nodes[0])
+        return spin_until_finished(executor, nodes)
     finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
+        shutdown(nodes)
