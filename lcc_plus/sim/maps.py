@@ -188,13 +188,35 @@ class _Builder:
                         "speed_limit": f"{sec.speed_limit_kph:g} km/h"}
                 self.map.add(Lanelet(self.new_id(), left, right, AttributeMap(tags)))
             s0 += sec.length_m
-        last = road.sections[-1]
-        end = ref[-1]
-        end_offsets = last.left_offset_m - np.r_[0.0, np.cumsum(last.lane_widths_m)]
         for br in road.branches:
-            d = end_offsets[br.parent_line] - br.road.sections[0].left_offset_m
-            start = (end[1] - d * math.sin(end[3]), end[2] + d * math.cos(end[3]), end[3])
-            self.add_road(br.road, start)
+            self.add_road(br.road, branch_start(road, start_xy_yaw, br))
+
+
+def branch_start(parent: RoadSpec, parent_start: tuple[float, float, float], br: Branch
+                 ) -> tuple[float, float, float]:
+    """Start pose of a branch's reference line on the end of its parent."""
+    end = reference_line(parent_start, parent.segments)[-1]
+    last = parent.sections[-1]
+    end_offsets = last.left_offset_m - np.r_[0.0, np.cumsum(last.lane_widths_m)]
+    d = end_offsets[br.parent_line] - br.road.sections[0].left_offset_m
+    return (end[1] - d * math.sin(end[3]), end[2] + d * math.cos(end[3]), end[3])
+
+
+def lane_point(road: RoadSpec, station_m: float, lane_index: int, lateral_m: float = 0.0,
+               start_xy_yaw: tuple[float, float, float] | None = None) -> tuple[float, float, float]:
+    """World (x, y, yaw along the road) of a lane's centre (lane_index from the left) at
+    `station_m` along the road, shifted `lateral_m` to the left."""
+    ref = reference_line(start_xy_yaw or road.start_xy_yaw, road.segments)
+    s0 = 0.0
+    for sec in road.sections:
+        if station_m <= s0 + sec.length_m or sec is road.sections[-1]:
+            break
+        s0 += sec.length_m
+    if not 0 <= lane_index < len(sec.lane_widths_m):
+        raise ValueError(f"lane index {lane_index} outside a {len(sec.lane_widths_m)}-lane section")
+    d = sec.left_offset_m - sum(sec.lane_widths_m[:lane_index]) - 0.5 * sec.lane_widths_m[lane_index] + lateral_m
+    x, y, yaw = (np.interp(station_m, ref[:, 0], ref[:, i]) for i in (1, 2, 3))
+    return float(x - d * math.sin(yaw)), float(y + d * math.cos(yaw)), float(yaw)
 
 
 def cache_dir() -> Path:

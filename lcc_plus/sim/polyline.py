@@ -5,6 +5,9 @@ Frenet convention: `s` is the arc length along the polyline from its first point
 """
 from __future__ import annotations
 
+import bisect
+import math
+
 import numpy as np
 
 
@@ -25,6 +28,10 @@ class Polyline:
         self.s = np.r_[0.0, np.cumsum(self.seg_len)]
         self.length = float(self.s[-1])
         self.heading = np.arctan2(self.seg_dir[:, 1], self.seg_dir[:, 0])
+        # Plain-Python copies for the scalar fast paths (numpy overhead dominates there).
+        self._s_list = self.s.tolist()
+        self._pts_list = pts.tolist()
+        self._dir_list = self.seg_dir.tolist()
 
     def project(self, xy: np.ndarray, s_lo: float = -np.inf, s_hi: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
         """(s, d) of each point in `xy` (M, 2), searching segments overlapping [s_lo, s_hi].
@@ -41,25 +48,33 @@ class Polyline:
         u = self.seg_dir[lo:hi]
         rel = q[:, None, :] - p0[None, :, :]
         t = np.einsum("mkj,kj->mk", rel, u)
-        tc = np.clip(t, 0.0, self.seg_len[lo:hi][None, :])
+        tc = np.minimum(np.maximum(t, 0.0), self.seg_len[lo:hi][None, :])
         dist2 = np.sum((rel - tc[..., None] * u[None]) ** 2, axis=2)
         k = np.argmin(dist2, axis=1)
         rows = np.arange(len(q))
         seg = lo + k
         along = t[rows, k]
         # Clamp to the segment except at the two ends of the whole polyline.
-        along = np.where(seg == 0, np.minimum(along, self.seg_len[0]), along)
         last = len(self.seg_len) - 1
-        along = np.where(seg == last, np.maximum(along, 0.0), along)
-        along = np.where((seg > 0) & (seg < last), np.clip(along, 0.0, self.seg_len[seg]), along)
+        upper = np.where(seg == last, np.inf, self.seg_len[seg])
+        lower = np.where(seg == 0, -np.inf, 0.0)
+        along = np.minimum(np.maximum(along, lower), upper)
         cross = u[k, 0] * rel[rows, k, 1] - u[k, 1] * rel[rows, k, 0]
         return self.s[seg] + along, cross
 
     def _segment(self, s: np.ndarray) -> np.ndarray:
         return np.clip(np.searchsorted(self.s, s, side="right") - 1, 0, len(self.seg_len) - 1)
 
+    def _scalar_xy(self, s: float, d: float) -> tuple[float, float]:
+        k = min(max(bisect.bisect_right(self._s_list, s) - 1, 0), len(self._dir_list) - 1)
+        (px, py), (ux, uy) = self._pts_list[k], self._dir_list[k]
+        t = s - self._s_list[k]
+        return px + t * ux - d * uy, py + t * uy + d * ux
+
     def xy_at(self, s: np.ndarray | float, d: np.ndarray | float = 0.0) -> np.ndarray:
         """World points at arc length s and lateral offset d (extrapolated past the ends)."""
+        if np.ndim(s) == 0 and np.ndim(d) == 0:
+            return np.array(self._scalar_xy(float(s), float(d)))
         s_arr = np.asarray(s, dtype=float)
         k = self._segment(s_arr)
         u = self.seg_dir[k]
@@ -69,6 +84,10 @@ class Polyline:
 
     def heading_at(self, s: np.ndarray | float) -> np.ndarray:
         """Heading (rad) at s, blended between segments over a 2 m window for smoothness."""
+        if np.ndim(s) == 0:
+            ax, ay = self._scalar_xy(float(s) - 1.0, 0.0)
+            bx, by = self._scalar_xy(float(s) + 1.0, 0.0)
+            return math.atan2(by - ay, bx - ax)
         s_arr = np.asarray(s, dtype=float)
         a = self.xy_at(s_arr - 1.0)
         b = self.xy_at(s_arr + 1.0)

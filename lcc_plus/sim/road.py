@@ -19,7 +19,7 @@ from lcc_plus.sim.maps import MAP_ORIGIN_LAT_LON
 from lcc_plus.sim.polyline import Polyline, wrap_angle
 from lcc_plus.sim.scene import Boundary, BoundaryKind
 
-CENTRE_STEP_M = 1.0
+CENTRE_STEP_M = 2.0  # chord error under 2 cm for R >= 25 m
 
 
 class MapError(ValueError):
@@ -127,6 +127,7 @@ class RoadNetwork:
         self.lanes = lanes
         self.path = path
         self._ids = np.array(sorted(lanes))
+        self._chain_cache: dict[tuple, Polyline] = {}
         self.boundaries = self._collect_boundaries()
 
     # --- loading ------------------------------------------------------------------------
@@ -186,15 +187,26 @@ class RoadNetwork:
         return [np.vstack([self.lanes[i].left.points_xy, self.lanes[i].right.points_xy[::-1]]) for i in self._ids]
 
     # --- queries ------------------------------------------------------------------------
-    def locate(self, x_m: float, y_m: float, yaw_rad: float, hint: int | None = None) -> LanePosition | None:
-        """The lane holding the point, preferring lanes near `hint` and aligned with yaw.
+    def locate(self, x_m: float, y_m: float, yaw_rad: float, hint: int | None = None,
+               preference: int = 0) -> LanePosition | None:
+        """The lane holding the point, aligned with yaw; None when on no lane (off the road).
 
-        Returns None when the point is on no lane (off the road)."""
-        candidates = self._near(hint) if hint in self.lanes else list(self.lanes)
-        best = self._best(candidates, x_m, y_m, yaw_rad)
-        if best is None and hint is not None:
-            best = self._best(list(self.lanes), x_m, y_m, yaw_rad)
-        return best
+        Sticky: the hint lane wins while the point is inside it, then the hint's
+        successor chosen by `preference` (see default_successor), then the lane whose
+        centre is closest among the hint's neighbourhood, then among all lanes."""
+        if hint in self.lanes:
+            preferred = [hint]
+            nxt = self.default_successor(hint, preference)
+            if nxt is not None:
+                preferred.append(nxt)
+            for lane_id in preferred:
+                pos = self._inside(lane_id, x_m, y_m, yaw_rad)
+                if pos is not None and abs(pos.heading_error_rad) < np.pi / 2:
+                    return pos
+            best = self._best(self._near(hint), x_m, y_m, yaw_rad)
+            if best is not None:
+                return best
+        return self._best(list(self.lanes), x_m, y_m, yaw_rad)
 
     def _near(self, lane_id: int) -> list[int]:
         lane = self.lanes[lane_id]
@@ -209,24 +221,30 @@ class RoadNetwork:
                     out.append(nb)
         return out
 
+    def _inside(self, lane_id: int, x_m: float, y_m: float, yaw_rad: float) -> LanePosition | None:
+        lane = self.lanes[lane_id]
+        if not _bbox_contains(lane, x_m, y_m):
+            return None
+        s, d = lane.centre.project(np.array([[x_m, y_m]]))
+        s, d = float(s[0]), float(d[0])
+        if s < -0.05 or s > lane.length + 0.05:
+            return None
+        left, right = lane.offsets_at(s)
+        if not (right - 1e-3 <= d <= left + 1e-3):
+            return None
+        return LanePosition(lane_id, s, d, float(wrap_angle(yaw_rad - float(lane.centre.heading_at(s)))))
+
     def _best(self, candidates: list[int], x_m: float, y_m: float, yaw_rad: float) -> LanePosition | None:
         best, best_cost = None, np.inf
         for lane_id in candidates:
-            lane = self.lanes[lane_id]
-            if not _bbox_contains(lane, x_m, y_m):
+            pos = self._inside(lane_id, x_m, y_m, yaw_rad)
+            if pos is None:
                 continue
-            s, d = lane.centre.project(np.array([[x_m, y_m]]))
-            s, d = float(s[0]), float(d[0])
-            if s < -0.05 or s > lane.length + 0.05:
-                continue
-            left, right = lane.offsets_at(s)
-            if not (right - 1e-3 <= d <= left + 1e-3):
-                continue
-            herr = float(wrap_angle(yaw_rad - float(lane.centre.heading_at(s))))
+            left, right = self.lanes[lane_id].offsets_at(pos.s_m)
             # Prefer lanes driven in our direction, then the one whose centre is closest.
-            cost = abs(d - 0.5 * (left + right)) + (5.0 if abs(herr) > np.pi / 2 else 0.0)
+            cost = abs(pos.d_m - 0.5 * (left + right)) + (5.0 if abs(pos.heading_error_rad) > np.pi / 2 else 0.0)
             if cost < best_cost:
-                best, best_cost = LanePosition(lane_id, s, d, herr), cost
+                best, best_cost = pos, cost
         return best
 
     def default_successor(self, lane_id: int, preference: int = 0) -> int | None:
@@ -245,6 +263,13 @@ class RoadNetwork:
         if preference < 0:
             return min(succ, key=lambda i: (turn[i], i))
         return min(succ, key=lambda i: (abs(turn[i]), i))
+
+    def lane_ends(self, lane_id: int) -> bool:
+        """The lane stops while a same-direction neighbour goes on (merge, lane drop)."""
+        lane = self.lanes[lane_id]
+        if lane.successors:
+            return False
+        return any(nb is not None and self.lanes[nb].successors for nb in (lane.left_id, lane.right_id))
 
     def lane_chain(self, lane_id: int, ahead_m: float, s_m: float = 0.0, preference: int = 0,
                    behind_m: float = 0.0) -> list[int]:
@@ -269,6 +294,15 @@ class RoadNetwork:
 
     def chain_polyline(self, chain: list[int], offset: str = "centre") -> Polyline:
         """Concatenated centre line (offset 'centre') or bound ('left' / 'right') of a chain."""
+        key = (tuple(chain), offset)
+        hit = self._chain_cache.get(key)
+        if hit is None:
+            if len(self._chain_cache) > 512:
+                self._chain_cache.clear()
+            hit = self._chain_cache[key] = self._build_chain_polyline(chain, offset)
+        return hit
+
+    def _build_chain_polyline(self, chain: list[int], offset: str) -> Polyline:
         parts = []
         for lane_id in chain:
             lane = self.lanes[lane_id]

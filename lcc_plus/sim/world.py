@@ -1,0 +1,586 @@
+"""The closed-loop world: map, ego vehicle, traffic, radar, driver model, log.
+
+    world = World(scenario, seed, render=True)
+    obs = world.observe()                    # what the car's sensors give the stack
+    world.step(command, takeover, dt_s)      # advance; the driver model reacts
+    world.done, world.log
+
+Who drives each step: the system's `command` when it is engaged and the driver model
+does not hold control; otherwise the driver model (see driver.py). The observation
+holds only what a real car provides (image, EgoState, DriverControls, RearSensing)
+plus `gt` (privileged ground-truth Perception, computed on first access) and
+`world` (privileged access, for the expert only). The map frame is x east, y north;
+observations are in base_link (rear axle, x forward, y left).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from lcc_plus.common import params
+from lcc_plus.common.params import spec
+from lcc_plus.common.types import (
+    Command,
+    DriverControls,
+    EgoState,
+    ForkPreference,
+    IntentKind,
+    Lever,
+    Perception,
+    RearSensing,
+    TakeoverDemand,
+    TurnSignal,
+)
+from lcc_plus.sim.driver import DriverModel, DriverParams
+from lcc_plus.sim.ground_truth import FORK_TO_PREFERENCE, GroundTruthParams, PathPlan, perceive, plan_path
+from lcc_plus.sim.log import LaneChangeRecord, LogEvent, WorldLog
+from lcc_plus.sim.polyline import Polyline, to_frame
+from lcc_plus.sim.radar import RadarParams, RearRadar, TrueObject
+from lcc_plus.sim.road import LanePosition, RoadNetwork
+from lcc_plus.sim.scene import Boundary, BoundaryKind, Pose2D, Scene, VehicleBox
+from lcc_plus.sim.traffic import Traffic, TrafficParams
+from lcc_plus.sim.vehicle import Vehicle, VehicleParams, VehicleState
+
+PAINTED = (BoundaryKind.DASHED, BoundaryKind.SOLID, BoundaryKind.SOLID_DASHED, BoundaryKind.DOUBLE_SOLID)
+NO_CROSSING = (BoundaryKind.SOLID, BoundaryKind.DOUBLE_SOLID, BoundaryKind.ROAD_BORDER, BoundaryKind.CURBSTONE)
+
+
+@dataclass(frozen=True)
+class WorldParams:
+    step_s: float = spec("default world step", unit="s", min=0.005, max=0.2)
+    desired_speed_factor: float = spec("drivers aim at this fraction of the speed limit", min=0.5, max=1.2)
+    lane_change_refuse_s: float = spec("a requested lane change not started within this is refused",
+                                       unit="s", min=2.0, max=30.0)
+    lane_change_timeout_s: float = spec("a started lane change not completed within this is aborted",
+                                        unit="s", min=3.0, max=30.0)
+    lane_change_start_m: float = spec("lateral move towards the target that starts a lane change",
+                                      unit="m", min=0.1, max=1.5)
+    lane_change_complete_m: float = spec("distance to the target lane centre that completes it",
+                                         unit="m", min=0.1, max=1.5)
+    ttc_margin_m: float = spec("lateral margin of the corridor for time-to-collision", unit="m",
+                               min=0.0, max=1.0)
+    gap_front_m: float = spec("free space needed ahead in the target lane for a lane change", unit="m",
+                              min=5.0, max=100.0)
+    gap_rear_s: float = spec("free time needed behind in the target lane (at the closing speed)", unit="s",
+                             min=0.5, max=5.0)
+    gap_rear_min_m: float = spec("free space needed behind in the target lane", unit="m", min=3.0, max=50.0)
+    map_origin_lat_deg: float = spec("latitude of the map projection origin", unit="deg", min=-80.0, max=84.0)
+    map_origin_lon_deg: float = spec("longitude of the map projection origin", unit="deg", min=-180.0, max=180.0)
+
+    @classmethod
+    def from_config(cls, overrides: dict | None = None) -> WorldParams:
+        return params.load(cls, "sim.yaml", "sim", overrides)
+
+
+@dataclass
+class Observation:
+    """One instant as the car sees it. `gt` and `scene` are computed on first access."""
+
+    stamp_s: float
+    image_rgb: np.ndarray | None
+    ego: EgoState
+    driver: DriverControls
+    rear: RearSensing
+    world: World
+    _gt: Perception | None = None
+    _scene: Scene | None = None
+
+    @property
+    def gt(self) -> Perception:
+        if self._gt is None:
+            self._gt = perceive(self.world)
+        return self._gt
+
+    @property
+    def scene(self) -> Scene:
+        if self._scene is None:
+            self._scene = self.world.scene()
+        return self._scene
+
+
+@dataclass
+class LaneChangeState:
+    """A lane change the world sees, from request (lever or indicator) to its outcome."""
+
+    t_request_s: float
+    direction: int
+    trigger: str
+    source_lane_id: int
+    target_lane_id: int | None = None
+    started: bool = False
+    t_start_s: float | None = None
+    crossed: bool = False
+
+    @property
+    def intent(self) -> IntentKind:
+        return IntentKind.CHANGE_LEFT if self.direction > 0 else IntentKind.CHANGE_RIGHT
+
+    def progress(self, world: World) -> float:
+        pos = world.lane_pos
+        if pos is None or self.target_lane_id is None:
+            return 0.0
+        lane = world.net.lanes[pos.lane_id]
+        width = float(lane.width_at(pos.s_m))
+        mid = 0.5 * sum(lane.offsets_at(pos.s_m))
+        if pos.lane_id == self.target_lane_id:
+            return float(np.clip(1.0 - abs(pos.d_m - mid) / width, 0.5, 1.0))
+        return float(np.clip(self.direction * (pos.d_m - mid) / width, 0.0, 0.5))
+
+
+class World:
+    """Closed-loop simulator for one scenario and seed."""
+
+    def __init__(self, scenario, seed: int, render: bool = True, map_path: str | None = None):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
+        self.p = WorldParams.from_config()
+        self.vp = VehicleParams.from_config()
+        self.gt_params = GroundTruthParams.from_config()
+        self.desired_speed_factor = self.p.desired_speed_factor
+        origin = (self.p.map_origin_lat_deg, self.p.map_origin_lon_deg)
+        self.net = RoadNetwork.load(map_path or scenario.map_path(), origin)
+        self.fork = ForkPreference(scenario.fork_preference)
+        self._pref = FORK_TO_PREFERENCE[self.fork]
+        x, y, yaw, v = scenario.ego_start(self.net)
+        self.vehicle = Vehicle(self.vp, VehicleState(x, y, yaw, v))
+        self.time_s = 0.0
+        self.lane_pos: LanePosition | None = self.net.locate(*self._base_pose())
+        if self.lane_pos is None:
+            raise ValueError(f"scenario {scenario.name}: the ego starts off the road at ({x:.1f}, {y:.1f})")
+        self.traffic = Traffic(self.net, _traffic_params())
+        scenario.populate(self.traffic, self.net, self.rng)
+        self.driver = DriverModel(DriverParams.from_config(), scenario.driver_script)
+        self.radar = RearRadar(RadarParams.from_config(), self.vp.rear_overhang_m, self.vp.length_m,
+                               self.vp.width_m, np.random.default_rng(self.seed + 1))
+        self.render = render
+        self._renderer = self._appearance = None
+        if render:
+            self._renderer, self._appearance = _make_renderer(np.random.default_rng(self.seed + 2),
+                                                              scenario.appearance)
+        self.log = WorldLog()
+        self.lane_change: LaneChangeState | None = None
+        self.nudging: dict[int, bool] = {}
+        self.ttc_s = math.inf
+        self._ahead: list[tuple[float, float, float]] = []  # (gap m, closing m/s, lead speed m/s)
+        self._signal = TurnSignal.OFF
+        self._prev_lever = Lever.NONE
+        self._distance_m = 0.0
+        self._off_edge = False
+        self._in_collision: set[int] = set()
+        self._takeovers_logged = 0
+        self._system_steer = 0.0
+        self._controls = DriverControls()
+        self._rear = RearSensing(available=False)
+        self._plan_cache: dict = {}
+        self._road_polys = self.net.road_polygons()
+        self.done = False
+        self.system_engaged = False
+        self._update_metrics()
+        self._sense()
+
+    # --- public API -----------------------------------------------------------------------
+    def observe(self) -> Observation:
+        st = self.vehicle.state
+        ego = EgoState(self.time_s, st.speed_mps, st.yaw_rate_radps, st.steer_rad, st.accel_mps2,
+                       st.lat_accel_mps2, self._signal)
+        image = None
+        obs = Observation(self.time_s, image, ego, self._controls, self._rear, self)
+        if self._renderer is not None:
+            obs.image_rgb = self._renderer.render(obs.scene, self._appearance, self.rng)
+        return obs
+
+    def step(self, command: Command, takeover: TakeoverDemand | None = None, dt_s: float | None = None) -> None:
+        """Advance by dt_s (default the configured step) under `command` and `takeover`."""
+        if self.done:
+            raise RuntimeError("the scenario is over (world.done); start a new World")
+        dt = self.p.step_s if dt_s is None else float(dt_s)
+        if not (0.0 < dt <= 1.0):
+            raise ValueError(f"dt_s must be in (0, 1] s, got {dt_s}")
+        takeover = takeover or TakeoverDemand()
+        t = self.time_s
+        self._plan_cache.clear()
+        self.driver.update(t, self, takeover, command.engaged)
+        system = command.engaged and not self.driver.in_control
+        self.system_engaged = system
+        if system:
+            steer, accel, signal = command.steering_angle_rad, command.accel_mps2, TurnSignal(command.turn_signal)
+            if self.driver.override_shift(t) is not None:
+                steer = self.driver.command(self, t)[0]
+        else:
+            steer, accel, signal = self.driver.command(self, t)
+        self._system_steer = command.steering_angle_rad
+        self._log_takeovers(system)
+        st = self.vehicle.state
+        x0, y0 = st.x_m, st.y_m
+        self.vehicle.step(steer, accel, dt)
+        self._distance_m += math.hypot(st.x_m - x0, st.y_m - y0)
+        bx, by, byaw = self._base_pose()
+        for agent_id, kind, phase in self.traffic.step(dt, t, np.array([bx, by]) + self._centre_shift(),
+                                                       byaw, st.speed_mps, (self.vp.length_m, self.vp.width_m)):
+            self.log.events.append(LogEvent(t + dt, "scripted", f"{kind}:{phase}:{agent_id}", False, system))
+        self.time_s = t + dt
+        self._signal = signal
+        prev = self.lane_pos
+        self.lane_pos = self.net.locate(bx, by, byaw, prev.lane_id if prev else None, self._pref)
+        self._track_lane_change(prev, system)
+        self._update_metrics()
+        self._check_departures(prev, system)
+        self._check_collisions(system)
+        self._sense()
+        self._record(system)
+        self._check_done()
+
+    # --- privileged helpers (expert, driver model, ground truth) ------------------------------
+    def plan(self, intent: IntentKind | None = None) -> PathPlan:
+        """Ground-truth driving line and speed plan for this instant (cached per step)."""
+        key = intent
+        if key not in self._plan_cache:
+            self._plan_cache[key] = plan_path(self, intent, self.fork, self.gt_params)
+        return self._plan_cache[key]
+
+    def perceive(self, intent: IntentKind | None = None) -> Perception:
+        return perceive(self, intent, self.fork)
+
+    def allowed_speed_mps(self) -> float:
+        return self.net.lanes[self.lane_pos.lane_id].speed_limit_mps if self.lane_pos else 0.0
+
+    def calm(self) -> bool:
+        """Nothing is happening that a driver would not hand back control in."""
+        return self.lane_pos is not None and self.ttc_s > 4.0 and self.lane_change is None \
+            and self.edge_margin_m(1.0) > 0.3
+
+    def edge_margin_m(self, lookahead_s: float) -> float:
+        """Predicted clearance of the body to the road's edge after lookahead_s (negative: over it)."""
+        pos = self.lane_pos
+        if pos is None:
+            return -1.0
+        st, vp = self.vehicle.state, self.vp
+        lane = self.net.lanes[pos.lane_id]
+        d_pred = pos.d_m + st.speed_mps * math.sin(pos.heading_error_rad) * lookahead_s
+        front = vp.length_m - vp.rear_overhang_m
+        reach = 0.5 * vp.width_m + front * abs(math.sin(pos.heading_error_rad))
+        left, right = lane.offsets_at(pos.s_m)
+        left_limit = float(left) + self._extra_room(lane.left_id if lane.left_id is not None else lane.opposite_id)
+        right_limit = float(right) - self._extra_room(lane.right_id)
+        return min(left_limit - (d_pred + reach), (d_pred - reach) - right_limit)
+
+    def _extra_room(self, lane_id: int | None) -> float:
+        return float(self.net.lanes[lane_id].width_at(0.0)) if lane_id is not None else 0.0
+
+    def gap_free(self, direction: int) -> bool:
+        """Privileged: the adjacent lane has room for a lane change now."""
+        pos = self.lane_pos
+        if pos is None:
+            return False
+        lane = self.net.lanes[pos.lane_id]
+        target = lane.left_id if direction > 0 else lane.right_id
+        if target is None:
+            return False
+        line = self.net.chain_polyline(_around(self.net, target))
+        st = self.vehicle.state
+        s_e = float(line.project(np.array([[st.x_m, st.y_m]]))[0][0])
+        for a in self.traffic.agents:
+            s_a, d_a = line.project(np.array([[a.x_m, a.y_m]]), s_e - 150.0, s_e + 150.0)
+            if abs(float(d_a[0])) > 0.5 * (a.width_m + self.vp.width_m) + 0.5:
+                continue
+            ds = float(s_a[0]) - s_e
+            closing = a.speed_mps - st.speed_mps
+            if -max(self.p.gap_rear_min_m, closing * self.p.gap_rear_s) - a.length_m < ds < self.p.gap_front_m:
+                return False
+        return True
+
+    def lead(self) -> tuple[float, float]:
+        """Bumper gap (m) and speed (m/s) of the nearest object ahead in the corridor."""
+        if not self._ahead:
+            return math.inf, 0.0
+        gap, _, v = min(self._ahead)
+        return gap, v
+
+    def overtake_direction(self, deficit_mps: float, gap_m: float, check_gap: bool = True) -> int:
+        """+1 when a slow lead ahead should be passed on the left and the left lane allows it."""
+        gap, v_lead = self.lead()
+        pos = self.lane_pos
+        if pos is None or gap > gap_m or v_lead > self.allowed_speed_mps() * self.desired_speed_factor - deficit_mps:
+            return 0
+        lane = self.net.lanes[pos.lane_id]
+        if lane.left_id is not None and lane.left_change_ok and (not check_gap or self.gap_free(1)):
+            return 1
+        return 0
+
+    def manual_lane_change_intent(self, deficit_mps: float, gap_m: float) -> IntentKind:
+        """What a human at the wheel would do: carry on a lane change, leave an ending
+        lane, pass a blocking or slow lead, else keep the lane."""
+        if self.lane_change is not None and self.lane_change.started:
+            return self.lane_change.intent
+        pos = self.lane_pos
+        if pos is None:
+            return IntentKind.KEEP_LANE
+        lane = self.net.lanes[pos.lane_id]
+        plan = self.plan(IntentKind.KEEP_LANE)
+        chain_end = plan.line.length - plan.s0_m
+        lane_ends = self.net.lane_ends(plan.own_chain[-1])
+        blocked = plan.lead_gap_m < 80.0 and plan.lead_speed_mps < 1.0
+        slow = self.overtake_direction(deficit_mps, gap_m, check_gap=False) > 0
+        for direction, nb, ok in ((1, lane.left_id, lane.left_change_ok), (-1, lane.right_id, lane.right_change_ok)):
+            if nb is None:
+                continue
+            wanted = (lane_ends and chain_end < 300.0 and self._lane_goes_on(nb)) \
+                or (ok and direction > 0 and (blocked or slow)) \
+                or (ok and direction < 0 and blocked and lane.left_id is None)
+            if wanted and self.gap_free(direction):
+                return IntentKind.CHANGE_LEFT if direction > 0 else IntentKind.CHANGE_RIGHT
+        return IntentKind.KEEP_LANE
+
+    def _lane_goes_on(self, lane_id: int) -> bool:
+        chain = self.net.lane_chain(lane_id, 400.0)
+        return sum(self.net.lanes[i].length for i in chain) > 350.0 or bool(self.net.lanes[chain[-1]].successors)
+
+    def scene(self) -> Scene:
+        bx, by, byaw = self._base_pose()
+        boxes = [VehicleBox(a.x_m, a.y_m, a.yaw_rad, a.length_m, a.width_m,
+                            0.8 if a.kind == "obstacle" else 1.5, a.color_rgb) for a in self.traffic.agents]
+        return Scene(Pose2D(bx, by, byaw), self.boundaries(), boxes, self._road_polys)
+
+    def boundaries(self) -> list[Boundary]:
+        return self.net.boundaries
+
+    # --- internals ------------------------------------------------------------------------
+    def _base_pose(self) -> tuple[float, float, float]:
+        st = self.vehicle.state
+        return st.x_m, st.y_m, st.yaw_rad
+
+    def _centre_shift(self) -> np.ndarray:
+        """Rear axle to body centre, in the map frame."""
+        st, vp = self.vehicle.state, self.vp
+        k = 0.5 * vp.length_m - vp.rear_overhang_m
+        return np.array([k * math.cos(st.yaw_rad), k * math.sin(st.yaw_rad)])
+
+    def _ego_line(self) -> Polyline | None:
+        if self.lane_pos is None:
+            return None
+        return self.net.chain_polyline(_around(self.net, self.lane_pos.lane_id, self._pref))
+
+    def _update_metrics(self) -> None:
+        """Time-to-collision and the objects ahead in the ego's corridor."""
+        self.ttc_s = math.inf
+        self._ahead = []
+        line = self._ego_line()
+        if line is None or not self.traffic.agents:
+            return
+        st, vp = self.vehicle.state, self.vp
+        xy = np.array([[a.x_m, a.y_m] for a in self.traffic.agents])
+        s_e, d_e = line.project(np.array([[st.x_m, st.y_m]]))
+        s_e, d_e = float(s_e[0]), float(d_e[0])
+        s_a, d_a = line.project(xy, s_e - 20.0, s_e + 200.0)
+        front = vp.length_m - vp.rear_overhang_m
+        heading_e = float(line.heading_at(s_e))
+        v_e = st.speed_mps * math.cos(st.yaw_rad - heading_e)
+        for a, sa, da in zip(self.traffic.agents, s_a, d_a):
+            if abs(da - d_e) > 0.5 * (a.width_m + vp.width_m) + self.p.ttc_margin_m:
+                continue
+            gap = float(sa) - 0.5 * a.length_m - (s_e + front)
+            if gap < -a.length_m - vp.length_m or gap > 200.0:
+                continue
+            v_a = a.speed_mps * math.cos(a.yaw_rad - float(line.heading_at(sa)))
+            closing = v_e - v_a
+            self._ahead.append((gap, closing, v_a))
+            if gap <= 0.0:
+                self.ttc_s = 0.0
+            elif closing > 0.1:
+                self.ttc_s = min(self.ttc_s, gap / closing)
+
+    def _track_lane_change(self, prev: LanePosition | None, system: bool) -> None:
+        t, pos = self.time_s, self.lane_pos
+        lever = self.driver.lever
+        lc = self.lane_change
+        if lever != Lever.NONE and self._prev_lever == Lever.NONE and lc is None and pos is not None:
+            self.lane_change = lc = LaneChangeState(t, 1 if lever == Lever.LEFT else -1, "driver", pos.lane_id)
+        self._prev_lever = lever
+        sig = {TurnSignal.LEFT: 1, TurnSignal.RIGHT: -1}.get(self._signal, 0)
+        if lc is None and sig and pos is not None:
+            lane = self.net.lanes[pos.lane_id]
+            if (lane.left_id if sig > 0 else lane.right_id) is not None:
+                self.lane_change = lc = LaneChangeState(t, sig, "system" if system else "manual", pos.lane_id)
+        if lc is None:
+            return
+        if pos is None:
+            self._finish("aborted", "left the road")
+            return
+        lane = self.net.lanes[pos.lane_id]
+        mid = 0.5 * sum(lane.offsets_at(pos.s_m))
+        if not lc.started:
+            if sig == lc.direction and lc.direction * (pos.d_m - mid) > self.p.lane_change_start_m:
+                target = lane.left_id if lc.direction > 0 else lane.right_id
+                if target is not None:
+                    lc.started, lc.t_start_s, lc.target_lane_id, lc.source_lane_id = True, t, target, pos.lane_id
+            elif lc.trigger != "driver" and sig != lc.direction:
+                self._finish("cancelled", "indicator off before the manoeuvre")
+            elif t - lc.t_request_s > self.p.lane_change_refuse_s:
+                self._finish("refused", f"not started within {self.p.lane_change_refuse_s:g} s")
+            return
+        if not lc.crossed and pos.lane_id != lc.source_lane_id and prev is not None \
+                and pos.lane_id not in self.net.lanes[prev.lane_id].successors:
+            lc.crossed = True
+            lc.target_lane_id = pos.lane_id
+        if lc.crossed and (abs(pos.d_m - mid) < self.p.lane_change_complete_m or sig != lc.direction):
+            self._finish("completed", "")
+        elif not lc.crossed and sig != lc.direction:
+            self._finish("aborted", "indicator off before crossing")
+        elif t - lc.t_start_s > self.p.lane_change_timeout_s:
+            self._finish("aborted", f"not completed within {self.p.lane_change_timeout_s:g} s")
+        else:
+            # The source and target lanes move on to their successors as we drive.
+            if not lc.crossed and pos.lane_id != lc.source_lane_id:
+                lc.source_lane_id = pos.lane_id
+                target = lane.left_id if lc.direction > 0 else lane.right_id
+                lc.target_lane_id = target if target is not None else lc.target_lane_id
+
+    def _finish(self, outcome: str, reason: str) -> None:
+        lc = self.lane_change
+        self.log.lane_changes.append(LaneChangeRecord(lc.t_request_s, lc.direction, lc.trigger, outcome,
+                                                      lc.t_start_s, self.time_s, reason))
+        self.lane_change = None
+
+    def _check_departures(self, prev: LanePosition | None, system: bool) -> None:
+        pos, t = self.lane_pos, self.time_s
+        if pos is None:
+            if prev is not None:
+                self.log.events.append(LogEvent(t, "lane_departure", "off the road", True, system))
+            return
+        margin = self.edge_margin_m(0.0)
+        if margin < 0.0 and not self._off_edge:
+            self.log.events.append(LogEvent(t, "lane_departure", f"over the road edge by {-margin:.2f} m",
+                                            True, system))
+        self._off_edge = margin < 0.0
+        if prev is None or prev.lane_id == pos.lane_id:
+            return
+        old = self.net.lanes[prev.lane_id]
+        if pos.lane_id in old.successors or prev.lane_id in self.net.lanes[pos.lane_id].predecessors:
+            return
+        if pos.lane_id in (old.left_id, old.opposite_id):
+            side, bound, ok = 1, old.left, old.left_change_ok
+        elif pos.lane_id == old.right_id:
+            side, bound, ok = -1, old.right, old.right_change_ok
+        else:
+            return  # overlapping lanelets (a split): no line between them
+        lc = self.lane_change
+        signalled = lc is not None and lc.started and lc.direction == side
+        if bound.kind == BoundaryKind.SOLID_DASHED and not ok or bound.kind in NO_CROSSING:
+            self.log.events.append(LogEvent(t, "lane_departure", f"crossed a {bound.kind.value} line", True, system))
+        elif not signalled:
+            self.log.events.append(LogEvent(t, "lane_departure", f"crossed a {bound.kind.value} line without a "
+                                            "lane change", True, system))
+
+    def _check_collisions(self, system: bool) -> None:
+        st, vp = self.vehicle.state, self.vp
+        c = np.array([st.x_m, st.y_m]) + self._centre_shift()
+        touching = set()
+        for a in self.traffic.agents:
+            if abs(a.x_m - c[0]) > 15.0 or abs(a.y_m - c[1]) > 15.0:
+                continue
+            if not _boxes_overlap(c, st.yaw_rad, vp.length_m, vp.width_m,
+                                  np.array([a.x_m, a.y_m]), a.yaw_rad, a.length_m, a.width_m):
+                continue
+            touching.add(a.id)
+            if a.id in self._in_collision:
+                continue
+            rel = to_frame(np.array([a.x_m, a.y_m]), c[0], c[1], st.yaw_rad)
+            # The ego is to blame unless the other hit it from behind.
+            at_fault = a.static or rel[0] > -0.25 * vp.length_m
+            self.log.events.append(LogEvent(self.time_s, "collision", f"{a.kind} {a.id}", bool(at_fault), system))
+        self._in_collision = touching
+
+    def _log_takeovers(self, system: bool) -> None:
+        for rec in self.driver.takeovers[self._takeovers_logged:]:
+            kind = "takeover_system" if rec.kind == "system_requested" else "takeover_driver"
+            self.log.events.append(LogEvent(rec.t_s, kind, rec.reason, True, True))
+        self._takeovers_logged = len(self.driver.takeovers)
+
+    def _sense(self) -> None:
+        st = self.vehicle.state
+        objects = []
+        for a in self.traffic.agents:
+            rel = to_frame(np.array([a.x_m, a.y_m]), st.x_m, st.y_m, st.yaw_rad)
+            dyaw = a.yaw_rad - st.yaw_rad
+            objects.append(TrueObject(a.id, float(rel[0]), float(rel[1]), a.speed_mps * math.cos(dyaw),
+                                      a.speed_mps * math.sin(dyaw), a.length_m, a.width_m))
+        self._rear = self.radar.measure(self.time_s, objects, st.speed_mps)
+        self._controls = self.driver.controls(self.time_s, self, self._system_steer)
+
+    def _record(self, system: bool) -> None:
+        st, pos = self.vehicle.state, self.lane_pos
+        err, lane_id, marked, limit = math.nan, -1, False, 0.0
+        if pos is not None:
+            lane = self.net.lanes[pos.lane_id]
+            left, right = lane.offsets_at(pos.s_m)
+            drive = float(lane.driving_offset_at(pos.s_m, self.vp.width_m))
+            err, lane_id, limit = pos.d_m - drive, pos.lane_id, lane.speed_limit_mps
+            marked = all(b.kind in PAINTED and b.wear < 0.7 for b in (lane.left, lane.right))
+        lc = self.lane_change
+        self.log.append(t_s=self.time_s, x_m=st.x_m, y_m=st.y_m, yaw_rad=st.yaw_rad, speed_mps=st.speed_mps,
+                        accel_lon_mps2=st.accel_mps2, accel_lat_mps2=st.lat_accel_mps2,
+                        yaw_rate_radps=st.yaw_rate_radps, steer_rad=st.steer_rad, distance_m=self._distance_m,
+                        lateral_error_m=err, lane_id=lane_id, lane_changing=bool(lc and lc.started),
+                        engaged=system, driver_in_control=self.driver.in_control, speed_limit_mps=limit,
+                        ttc_s=self.ttc_s, marked=marked, on_road=pos is not None,
+                        turn_signal=int(self._signal))
+
+    def _check_done(self) -> None:
+        if self.time_s >= self.scenario.duration_s - 1e-9:
+            self.done = True
+            return
+        pos = self.lane_pos
+        if pos is None:
+            return
+        chain = self.net.lane_chain(pos.lane_id, 30.0, pos.s_m, self._pref)
+        remaining = sum(self.net.lanes[i].length for i in chain) - pos.s_m
+        last = chain[-1]
+        if remaining < 15.0 and not self.net.lanes[last].successors and not self.net.lane_ends(last):
+            self.done = True  # reached the end of the map
+
+
+def _around(net: RoadNetwork, lane_id: int, preference: int = 0) -> list[int]:
+    chain = net.lane_chain(lane_id, 250.0, 0.0, preference)
+    preds = net.lanes[lane_id].predecessors
+    return [min(preds)] + chain if preds and min(preds) not in chain else chain
+
+
+def _boxes_overlap(c1, yaw1, l1, w1, c2, yaw2, l2, w2) -> bool:
+    """Separating-axis test for two oriented rectangles."""
+    def corners(c, yaw, length, width):
+        u = np.array([math.cos(yaw), math.sin(yaw)])
+        v = np.array([-u[1], u[0]])
+        return np.array([c + sx * 0.5 * length * u + sy * 0.5 * width * v
+                         for sx, sy in ((1, 1), (1, -1), (-1, -1), (-1, 1))])
+    a, b = corners(c1, yaw1, l1, w1), corners(c2, yaw2, l2, w2)
+    for yaw in (yaw1, yaw2):
+        for axis in (np.array([math.cos(yaw), math.sin(yaw)]), np.array([-math.sin(yaw), math.cos(yaw)])):
+            pa, pb = a @ axis, b @ axis
+            if pa.max() < pb.min() or pb.max() < pa.min():
+                return False
+    return True
+
+
+def _traffic_params() -> TrafficParams:
+    return params.load(TrafficParams, "sim.yaml", "sim_traffic")
+
+
+def _make_renderer(rng: np.random.Generator, appearance_overrides: dict):
+    """The camera renderer and one randomized appearance, or (None, None) if the
+    renderer module is not available in this checkout."""
+    try:
+        from lcc_plus.sim.camera import CameraModel
+        from lcc_plus.sim.render import Appearance, Renderer
+    except ImportError as err:
+        warnings.warn(f"camera renderer unavailable ({err}); observations carry no image", stacklevel=3)
+        return None, None
+    appearance = Appearance.randomized(rng)
+    for key, value in appearance_overrides.items():
+        setattr(appearance, key, value)
+    return Renderer(CameraModel.from_config()), appearance
+
+
