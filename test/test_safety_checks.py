@@ -18,7 +18,14 @@ from lcc_plus.common.types import (
     Severity,
 )
 from lcc_plus.safety import validation
-from lcc_plus.safety.checks import Sustained, predicted_lane_clearance_m, rss_check, rss_min_gap_m, ttc_check
+from lcc_plus.safety.checks import (
+    Sustained,
+    corridor_lines,
+    predicted_lane_clearance_m,
+    rss_check,
+    rss_min_gap_m,
+    ttc_check,
+)
 from lcc_plus.safety.params import load_safety_params
 from lcc_plus.safety.watchdog import Watchdog
 
@@ -39,7 +46,9 @@ def test_rss_distance_matches_the_reference_value():
     # REFERENCE.md: both cars at 30 m/s, rho 1 s, a_acc 3.5, brake min 4 / max 8 -> about 116 m.
     assert rss_min_gap_m(30.0, 30.0, 1.0, 3.5, 4.0, 8.0) == pytest.approx(116.0, abs=1.0)
     c = rss_check(Lead(distance_m=50.0, relative_speed_mps=0.0, probability=0.9), 30.0, 0.5, 1.0, 3.5, 4.0, 8.0)
-    assert c.active and c.limit == pytest.approx(116.0, abs=1.0) and c.value == 50.0
+    assert not c.active and c.limit == pytest.approx(116.0, abs=1.0) and c.value == 50.0  # not closing
+    c = rss_check(Lead(distance_m=50.0, relative_speed_mps=-1.0, probability=0.9), 30.0, 0.5, 1.0, 3.5, 4.0, 8.0)
+    assert c.active
     assert rss_min_gap_m(0.0, 30.0, 1.0, 3.5, 4.0, 8.0) == 0.0
 
 
@@ -47,26 +56,53 @@ def lines():
     return healthy_perception(0.0, 20.0).lane_lines
 
 
+def clearance(ls, speed, steer, lane_change_side=0):
+    left, right = corridor_lines(ls, lane_change_side)
+    return predicted_lane_clearance_m(left, right, speed, steer, 2.8, 1.9, 1.0, 0.5)
+
+
 def test_lane_clearance_straight_is_the_gap_between_body_and_lines():
-    c = predicted_lane_clearance_m(lines(), 20.0, 0.0, 2.8, 1.9, 1.0, 0.5)
-    assert c == pytest.approx(LANE_HALF_WIDTH_M - 0.95)
+    assert clearance(lines(), 20.0, 0.0) == pytest.approx(LANE_HALF_WIDTH_M - 0.95)
 
 
 def test_lane_departure_is_predicted_from_the_commanded_steering():
     # 0.02 rad at 20 m/s (a legal 2.9 m/s^2) leaves a 3.5 m lane within a second.
-    c = predicted_lane_clearance_m(lines(), 20.0, 0.02, 2.8, 1.9, 1.0, 0.5)
-    assert c < -0.2
-    # the side of a lane change under way is not judged
-    assert predicted_lane_clearance_m(lines(), 20.0, 0.02, 2.8, 1.9, 1.0, 0.5, ignore_side=+1) > 0.0
+    assert clearance(lines(), 20.0, 0.02) < -0.2
+    assert clearance(lines(), 20.0, -0.02) < -0.2
+    # a lane change to the left may cross the ego-left line, not leave the target lane
+    assert clearance(lines(), 20.0, 0.02, lane_change_side=+1) > 0.0
+    assert clearance(lines(), 20.0, -0.02, lane_change_side=+1) < -0.2
+
+
+def shifted(ls, dy):
+    for ln in ls:
+        ln.coefficients = ln.coefficients + np.array([dy, 0.0, 0.0, 0.0])
+    return ls
+
+
+def test_lane_change_corridor_follows_the_relabelling_of_the_lines():
+    # changing right, halfway: before the lines are relabelled the ego-right line is 0.2 m right of the ego
+    left, right = corridor_lines(shifted(lines(), +1.55), -1)
+    assert left.y_at(0.0) == pytest.approx(LANE_HALF_WIDTH_M + 1.55)          # ego-left
+    assert right.y_at(0.0) == pytest.approx(-3 * LANE_HALF_WIDTH_M + 1.55)     # right outer
+    # after: the model calls the target lane the ego lane; the old lane is the left one
+    left, right = corridor_lines(shifted(lines(), -1.55), -1)
+    assert left.y_at(0.0) == pytest.approx(3 * LANE_HALF_WIDTH_M - 1.55)      # left outer
+    assert right.y_at(0.0) == pytest.approx(-LANE_HALF_WIDTH_M - 1.55)        # ego-right
+    # mirrored for a change to the left, and no change: the ego lane
+    left, right = corridor_lines(shifted(lines(), -1.55), +1)
+    assert (left.y_at(0.0), right.y_at(0.0)) == pytest.approx((3 * LANE_HALF_WIDTH_M - 1.55, -LANE_HALF_WIDTH_M - 1.55))
+    left, right = corridor_lines(lines(), 0)
+    assert (left.y_at(0.0), right.y_at(0.0)) == pytest.approx((LANE_HALF_WIDTH_M, -LANE_HALF_WIDTH_M))
 
 
 def test_lane_clearance_ignores_improbable_lines():
     ls = lines()
     for ln in ls:
         ln.probability = 0.1
-    assert predicted_lane_clearance_m(ls, 20.0, 0.05, 2.8, 1.9, 1.0, 0.5) == math.inf
+    assert clearance(ls, 20.0, 0.05) == math.inf
     ls[LINE_EGO_LEFT].probability = 0.9
-    assert predicted_lane_clearance_m(ls, 20.0, 0.05, 2.8, 1.9, 1.0, 0.5) < 0.0
+    assert clearance(ls, 20.0, 0.05) < 0.0
 
 
 def test_sustained_needs_the_condition_for_its_whole_duration():

@@ -14,6 +14,7 @@ from lcc_plus.common.types import (
     DriverControls,
     EgoState,
     Lead,
+    Mode,
     SafetyLevel,
     TakeoverLevel,
 )
@@ -211,7 +212,7 @@ def test_imminent_collision_triggers_emergency_braking():
 def test_rss_gap_is_reported_without_acting():
     f = engaged_feed()
     def close_lead(q):
-        q.lead = Lead(distance_m=20.0, relative_speed_mps=0.0, probability=0.9)
+        q.lead = Lead(distance_m=20.0, relative_speed_mps=-0.5, probability=0.9)
         return q
     f.mutate["vla_action"] = close_lead
     out = f.run(0.5)[-1]
@@ -339,6 +340,18 @@ def test_predicted_lane_departure_from_the_command_demands_a_takeover():
     c = check(outs[i], "lane_departure_clearance_m")
     assert c.value < c.limit
     assert outs[-1].takeover.level == TakeoverLevel.VISUAL
+
+
+def test_a_lane_change_may_cross_the_line_on_its_side_only():
+    f = engaged_feed()
+    f.follow = False
+    f.mutate["mode"] = lambda m: replace(m, mode=Mode.LANE_CHANGE, lane_change_direction=+1)
+    f.command = replace(f.command, steering_angle_rad=0.02)  # towards the left: the change
+    out = f.run(1.5)[-1]
+    assert not check(out, "lane_departure_clearance_m").active and out.takeover.level == TakeoverLevel.NONE
+    f.command = replace(f.command, steering_angle_rad=-0.02)  # away from it: leaving the corridor
+    out = f.run(1.5)[-1]
+    assert check(out, "lane_departure_clearance_m").active and out.takeover.level == TakeoverLevel.VISUAL
 
 
 def test_sustained_excessive_actuation_demands_a_takeover():

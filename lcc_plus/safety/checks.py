@@ -5,7 +5,16 @@ import math
 
 import numpy as np
 
-from lcc_plus.common.types import LINE_EGO_LEFT, LINE_EGO_RIGHT, Check, LaneLine, Lead, Severity
+from lcc_plus.common.types import (
+    LINE_EGO_LEFT,
+    LINE_EGO_RIGHT,
+    LINE_LEFT_OUTER,
+    LINE_RIGHT_OUTER,
+    Check,
+    LaneLine,
+    Lead,
+    Severity,
+)
 
 
 class Sustained:
@@ -51,29 +60,47 @@ def rss_min_gap_m(ego_speed_mps: float, lead_speed_mps: float, rho_s: float, acc
 
 def rss_check(lead: Lead, ego_speed_mps: float, min_probability: float, rho_s: float, accel_max_mps2: float,
               brake_min_mps2: float, brake_max_mps2: float) -> Check:
-    """Gap to the lead against the RSS distance. Reported (INFO); the monitor acts on the TTC,
-    because plain ACC following at 1-2 s time gap is already inside the worst-case RSS distance."""
+    """Gap to the lead against the RSS distance, active when inside it and still closing.
+    Reported (INFO); the monitor acts on the TTC, because plain ACC following at a 1-2 s
+    time gap is already inside the worst-case RSS distance."""
     if lead.probability < min_probability:
         return Check("rss_gap_m", math.inf, 0.0, False, Severity.INFO)
     need = rss_min_gap_m(ego_speed_mps, ego_speed_mps + lead.relative_speed_mps, rho_s, accel_max_mps2,
                          brake_min_mps2, brake_max_mps2)
-    return Check("rss_gap_m", lead.distance_m, need, lead.distance_m < need, Severity.INFO)
+    return Check("rss_gap_m", lead.distance_m, need, lead.distance_m < need and lead.relative_speed_mps < 0.0,
+                 Severity.INFO)
 
 
-def predicted_lane_clearance_m(lines: list[LaneLine], speed_mps: float, steer_rad: float, wheelbase_m: float,
-                               width_m: float, horizon_s: float, min_probability: float,
-                               ignore_side: int = 0, step_s: float = 0.05) -> float:
-    """Smallest clearance [m] between the ego footprint and the ego-lane lines over the horizon.
+def corridor_lines(lines: list[LaneLine], lane_change_side: int = 0) -> tuple[LaneLine, LaneLine]:
+    """(left, right) lines the ego must stay between.
+
+    Keeping the lane: the ego-lane lines. During a lane change to side s (+1 left, -1 right)
+    the corridor is the old lane plus the target lane; which lines bound it depends on
+    whether the lines were already relabelled to the target lane, told by which ego-lane
+    line is nearer to the ego (the one being crossed).
+    """
+    left, right = lines[LINE_EGO_LEFT], lines[LINE_EGO_RIGHT]
+    if lane_change_side == 0:
+        return left, right
+    toward, away = (left, right) if lane_change_side > 0 else (right, left)
+    relabelled = abs(float(away.y_at(0.0))) < abs(float(toward.y_at(0.0)))
+    if lane_change_side > 0:
+        return (left, lines[LINE_RIGHT_OUTER]) if relabelled else (lines[LINE_LEFT_OUTER], right)
+    return (lines[LINE_LEFT_OUTER], right) if relabelled else (left, lines[LINE_RIGHT_OUTER])
+
+
+def predicted_lane_clearance_m(left: LaneLine, right: LaneLine, speed_mps: float, steer_rad: float,
+                               wheelbase_m: float, width_m: float, horizon_s: float, min_probability: float,
+                               step_s: float = 0.05) -> float:
+    """Smallest clearance [m] between the ego footprint and the corridor lines over the horizon.
 
     The footprint is predicted from the gated command and the current state alone: a
     kinematic bicycle at constant speed and road-wheel angle, its front axle corners
-    (rear-axle origin, REP-103) compared with the left and right ego-lane lines. Negative
-    means a corner is beyond a line. Lines below `min_probability` and the side given by
-    ignore_side (+1 left, -1 right: the side of a lane change under way) are skipped;
-    inf when no line is usable.
+    (rear-axle origin, REP-103) compared with the left and right lines. Negative means a
+    corner is beyond a line. Lines below `min_probability` are skipped; inf when no line
+    is usable.
     """
-    sides = [(LINE_EGO_LEFT, +1), (LINE_EGO_RIGHT, -1)]
-    usable = [(lines[i], s) for i, s in sides if s != ignore_side and lines[i].probability >= min_probability]
+    usable = [(line, side) for line, side in ((left, +1), (right, -1)) if line.probability >= min_probability]
     if not usable:
         return math.inf
     t = np.arange(0.0, horizon_s + 1e-9, step_s)

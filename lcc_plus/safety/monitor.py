@@ -37,7 +37,7 @@ from lcc_plus.common.types import (
 )
 from lcc_plus.common.types import Mode as PlannerMode
 from lcc_plus.safety import validation
-from lcc_plus.safety.checks import Sustained, predicted_lane_clearance_m, rss_check, ttc_check
+from lcc_plus.safety.checks import Sustained, corridor_lines, predicted_lane_clearance_m, rss_check, ttc_check
 from lcc_plus.safety.escalation import AttentionTimer, Stage, TransitionDemand, most_severe
 from lcc_plus.safety.gate import CommandGate
 from lcc_plus.safety.limits import LimitTable
@@ -219,9 +219,10 @@ class SafetyMonitor:
                              p.rss_accel_max_mps2, p.rss_brake_min_mps2, p.rss_brake_max_mps2))
         clearance = math.inf
         if q is not None and candidate is not None:
+            left, right = corridor_lines(q.lane_lines, self._lane_change_side())
             clearance = predicted_lane_clearance_m(
-                q.lane_lines, speed_mps, candidate.steering_angle_rad, p.wheelbase_m, p.vehicle_width_m,
-                p.lane_departure_horizon_s, p.lane_line_min_probability, self._lane_change_side())
+                left, right, speed_mps, candidate.steering_angle_rad, p.wheelbase_m, p.vehicle_width_m,
+                p.lane_departure_horizon_s, p.lane_line_min_probability)
         departing = self._departure.update(clearance < -p.lane_departure_margin_m, t)
         out.append(Check("lane_departure_clearance_m", clearance, -p.lane_departure_margin_m, departing,
                          Severity.NONCRITICAL))
@@ -235,7 +236,7 @@ class SafetyMonitor:
         return out
 
     def _lane_change_side(self) -> int:
-        """+1 / -1 while a lane change to that side is under way (that line may be crossed), else 0."""
+        """+1 / -1 while a lane change to that side is under way, else 0."""
         m = self.mode
         if m is not None and m.mode == PlannerMode.LANE_CHANGE:
             return int(m.lane_change_direction)
