@@ -19,7 +19,8 @@ from lcc_plus.common import params
 from lcc_plus.sim import render_geometry as geo
 from lcc_plus.sim.appearance import Appearance
 from lcc_plus.sim.camera import CameraModel
-from lcc_plus.sim.scene import Boundary, BoundaryKind, Scene, VehicleBox
+from lcc_plus.sim.render_vehicles import VehicleGeometry, VehiclePalette, vehicle_geometry
+from lcc_plus.sim.scene import Boundary, BoundaryKind, Scene
 
 __all__ = ["Appearance", "RenderParams", "Renderer"]
 
@@ -128,8 +129,10 @@ class Renderer:
             self._fill_world(img, scene, poly, asphalt)
         for b in scene.boundaries:
             self._draw_boundary(img, scene, b, look, asphalt)
-        self._draw_shadows(img, scene, look)
-        self._draw_vehicles(img, scene)
+        vehicles = vehicle_geometry(scene, self.camera.position_m, self.p.max_range_m, self._palette,
+                                    self.p.car_shadow_margin_m)
+        self._draw_shadows(img, scene, look, vehicles.footprints)
+        self._draw_vehicles(img, vehicles)
         self._apply_haze(img, look)
         self._apply_windshield(img, look, rng)
         return self._apply_sensor(img, look, rng)
@@ -263,16 +266,15 @@ class Renderer:
         self._fill(img, geo.with_z(top, p.curb_height_m), n, _rgb(p.curb_top_rgb))
 
     # ----------------------------------------------------------------- shadows
-    def _draw_shadows(self, img: np.ndarray, scene: Scene, look: Appearance) -> None:
-        """Darken the ground under tree shadows (world-fixed blobs) and under vehicles."""
+    def _draw_shadows(self, img: np.ndarray, scene: Scene, look: Appearance, footprints: np.ndarray) -> None:
+        """Darken the ground under tree shadows (world-fixed blobs) and under vehicles ((N, 4, 3) footprints)."""
         polys: list[tuple[np.ndarray, np.ndarray, int]] = []
         if look.shadow_density > 0.0 and look.shadow_strength > 0.0:
             verts, sizes = self._tree_shadows(scene, look)
             polys.append((verts, sizes, int(255 * look.shadow_strength)))
-        if scene.vehicles and self.p.car_shadow_darkness > 0.0:
-            m = self.p.car_shadow_margin_m
-            quads = [self._box_corners(scene, v, 0.0, 0.0, m)[:4] for v in scene.vehicles]
-            polys.append((np.concatenate(quads), np.full(len(quads), 4), int(255 * self.p.car_shadow_darkness)))
+        if len(footprints) and self.p.car_shadow_darkness > 0.0:
+            polys.append((footprints.reshape(-1, 3), np.full(len(footprints), 4),
+                          int(255 * self.p.car_shadow_darkness)))
         mask = None
         for verts, sizes, value in polys:
             projected, _ = self._project(verts, sizes)
@@ -317,85 +319,19 @@ class Renderer:
         return geo.with_z(base, 0.0), np.full(len(centre), 12)
 
     # ---------------------------------------------------------------- vehicles
-    def _distance_to(self, scene: Scene, v: VehicleBox) -> float:
-        xy = geo.world_to_base(np.array([[v.x_m, v.y_m]]), scene.ego)[0]
-        return float(np.hypot(*(xy - self._cam_xy)))
-
-    def _box_corners(self, scene: Scene, v: VehicleBox, z0: float, z1: float, grow_m: float = 0.0,
-                     length_scale: float = 1.0, width_scale: float = 1.0) -> np.ndarray:
-        """(8, 3) base_link corners: bottom rear-right, front-right, front-left, rear-left, then the top."""
-        hl = 0.5 * v.length_m * length_scale + grow_m
-        hw = 0.5 * v.width_m * width_scale + grow_m
-        local = np.array([[-hl, -hw], [hl, -hw], [hl, hw], [-hl, hw]])
-        c, s = np.cos(v.yaw_rad), np.sin(v.yaw_rad)
-        world = local @ np.array([[c, s], [-s, c]]) + (v.x_m, v.y_m)
-        base = geo.world_to_base(world, scene.ego)
-        return np.concatenate([geo.with_z(base, z0), geo.with_z(base, z1)])
-
-    def _vehicle_faces(self, scene: Scene, v: VehicleBox) -> list[tuple[np.ndarray, tuple[int, int, int]]]:
-        """Visible faces (4, 3) with their colours: underbody, body, cabin, then lamps on visible ends."""
+    @cached_property
+    def _palette(self) -> VehiclePalette:
         p = self.p
-        h = v.height_m
-        body_rgb = np.asarray(v.color_rgb, dtype=float)
-        under = self._box_corners(scene, v, 0.0, 0.22 * h, 0.0, 0.9, 0.94)
-        body = self._box_corners(scene, v, 0.15 * h, 0.62 * h)
-        cabin = self._box_corners(scene, v, 0.62 * h, h, 0.0, 0.55, 0.88)
-        faces = self._box_faces(under, p.undercarriage_rgb, p.undercarriage_rgb, p.undercarriage_rgb)
-        body_faces = self._box_faces(body, body_rgb, body_rgb, body_rgb)
-        faces += body_faces
-        faces += self._box_faces(cabin, body_rgb, p.glass_rgb, p.glass_rgb)
-        shown = {name for name, _, _ in body_faces}
-        for end, name, rgb in ((0, "rear", p.tail_light_rgb), (1, "front", p.head_light_rgb)):
-            if name in shown:
-                faces += [(name, lamp, _rgb(rgb)) for lamp in self._lamps(body, end)]
-        return [(quad, color) for _, quad, color in faces]
+        return VehiclePalette(p.undercarriage_rgb, p.glass_rgb, p.tail_light_rgb, p.head_light_rgb,
+                              p.shade_top, p.shade_side, p.shade_end)
 
-    _FACES = {  # corner indices of each box face
-        "rear": (0, 3, 7, 4), "front": (1, 5, 6, 2), "right": (0, 4, 5, 1), "left": (3, 2, 6, 7),
-        "top": (4, 7, 6, 5),
-    }
-
-    def _box_faces(self, corners: np.ndarray, top_rgb, side_rgb, end_rgb) -> list[tuple[str, np.ndarray, tuple]]:
-        """The faces of a box that turn toward the camera (back-face culling), shaded by orientation."""
-        p = self.p
-        cam = self.camera.position_m
-        centre = corners.mean(axis=0)
-        out = []
-        for name, idx in self._FACES.items():
-            face = corners[list(idx)]
-            mid = face.mean(axis=0)
-            if float(np.dot(cam - mid, mid - centre)) <= 0.0:
-                continue
-            if name == "top":
-                rgb = np.asarray(top_rgb, dtype=float) * p.shade_top
-            elif name in ("rear", "front"):
-                rgb = np.asarray(end_rgb, dtype=float) * p.shade_end
-            else:
-                rgb = np.asarray(side_rgb, dtype=float) * p.shade_side
-            out.append((name, face, _rgb(rgb)))
-        return out
-
-    @staticmethod
-    def _lamps(body: np.ndarray, end: int) -> list[np.ndarray]:
-        """Two lamps in the upper outer corners of the rear (end 0) or front (end 1) face."""
-        a, b = (body[0], body[3]) if end == 0 else (body[1], body[2])  # right and left bottom corners
-        up = body[4] - body[0]
-        lamps = []
-        for t0, t1 in ((0.04, 0.2), (0.8, 0.96)):
-            p0, p1 = a + t0 * (b - a), a + t1 * (b - a)
-            lamps.append(np.array([p0 + 0.55 * up, p1 + 0.55 * up, p1 + 0.85 * up, p0 + 0.85 * up]))
-        return lamps
-
-    def _draw_vehicles(self, img: np.ndarray, scene: Scene) -> None:
-        """All vehicles far to near (painter's order), faces of one box never overlapping."""
-        faces = []
-        for v in sorted(scene.vehicles, key=lambda v: -self._distance_to(scene, v)):
-            faces += self._vehicle_faces(scene, v)
-        if not faces:
+    def _draw_vehicles(self, img: np.ndarray, vehicles: VehicleGeometry) -> None:
+        """All vehicle faces far to near (painter's order)."""
+        if not len(vehicles.quads):
             return
-        polys, kept = self._project(np.concatenate([f[0] for f in faces]), np.full(len(faces), 4))
+        polys, kept = self._project(vehicles.quads.reshape(-1, 3), np.full(len(vehicles.quads), 4))
         for poly, i in zip(polys, kept):
-            cv2.fillPoly(img, [poly], faces[i][1], cv2.LINE_AA, _SHIFT)
+            cv2.fillPoly(img, [poly], vehicles.colors[i], cv2.LINE_AA, _SHIFT)
 
     # -------------------------------------------------------------- post effects
     @cached_property

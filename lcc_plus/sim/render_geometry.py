@@ -38,23 +38,23 @@ def hash01(*keys: np.ndarray) -> np.ndarray:
 def clip_polygon(poly: np.ndarray, planes: np.ndarray) -> np.ndarray:
     """Sutherland-Hodgman clip of one (N, 3) polygon by half-spaces n.p + c >= 0 (rows of planes)."""
     for plane in planes:
-        if len(poly) < 3:
+        n = len(poly)
+        if n < 3:
             break
         d = poly @ plane[:3] + plane[3]
         inside = d >= 0.0
-        nxt = np.arange(1, len(poly) + 1)
-        nxt[-1] = 0
-        d_next = d[nxt]
-        crosses = inside != inside[nxt]
-        t = d / np.where(crosses, d - d_next, 1.0)
-        inter = poly + t[:, None] * (poly[nxt] - poly)
-        stacked = np.empty((2 * len(poly), 3))
-        stacked[0::2] = poly
-        stacked[1::2] = inter
-        keep = np.empty(2 * len(poly), dtype=bool)
-        keep[0::2] = inside
-        keep[1::2] = crosses
-        poly = stacked[keep]
+        if inside.all():
+            continue
+        if not inside.any():
+            return poly[:0]
+        edge = np.flatnonzero(inside != np.concatenate((inside[1:], inside[:1])))  # edges i -> i+1 crossing
+        nxt = edge + 1
+        nxt[nxt == n] = 0
+        t = d[edge] / (d[edge] - d[nxt])
+        inter = poly[edge] + t[:, None] * (poly[nxt] - poly[edge])
+        # each kept vertex i goes before the crossing point on its outgoing edge i -> i+1
+        order = np.argsort(np.concatenate((2 * np.flatnonzero(inside), 2 * edge + 1)), kind="stable")
+        poly = np.concatenate((poly[inside], inter))[order]
     return poly
 
 
@@ -183,8 +183,8 @@ def ribbon_batch(points_xy: np.ndarray, s_m: np.ndarray, intervals: np.ndarray, 
     right = centre + normal * (offset_m - 0.5 * width_m)
     # polygon i: its left edge forward, then its right edge backward
     m = len(s)
-    fwd = np.arange(m)
-    bwd = m + (first + np.repeat(n, n) - 1 - (fwd - first))
-    order = np.concatenate([np.stack([fwd, bwd])[:, a:a + k].ravel() for a, k in zip(np.cumsum(n) - n, n)])
+    nn, aa = np.repeat(n, 2 * n), np.repeat(np.cumsum(n) - n, 2 * n)
+    local = np.arange(2 * m) - 2 * aa
+    order = np.where(local < nn, aa + local, m + aa + 2 * nn - 1 - local)
     verts = np.concatenate([left, right])[order]
     return verts, 2 * n
