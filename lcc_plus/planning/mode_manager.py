@@ -499,9 +499,9 @@ class ModeManager:
         curve_cap = curve_speed_cap(p, s_c, traj_builder.curvature_of(s_c, heading), self._wanted_speed())
         nudge, odo = self.nudge, self._odo_m
 
-        def cap(s: float) -> float:
+        def cap(s: np.ndarray) -> np.ndarray:
             c = curve_cap(s)
-            return min(c, nudge.speed_cap(p, odo + s)) if nudge is not None else c
+            return np.minimum(c, nudge.speed_cap(p, odo + s)) if nudge is not None else c
 
         leads = []
         lc = self.lane_change

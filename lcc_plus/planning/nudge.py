@@ -103,12 +103,12 @@ class NudgePass:
         return np.where(odo < self.hold_start_odo_m, q_in.at(odo - self.ramp_start_odo_m),
                         np.where(odo <= self.hold_end_odo_m, self.offset_m, q_out.at(odo - self.hold_end_odo_m)))
 
-    def speed_cap(self, p: ModeManagerParams, odo_m: float) -> float:
-        """Pass speed, reached ahead of the ramp with the comfort deceleration (by distance left)."""
-        if odo_m > self.hold_end_odo_m + self.ramp_m:
-            return math.inf
-        to_ramp = max(self.ramp_start_odo_m - odo_m, 0.0)
-        return math.sqrt(p.nudge_speed_mps**2 + 2.0 * p.curve_anticipation_decel_mps2 * to_ramp)
+    def speed_cap(self, p: ModeManagerParams, odo_m: np.ndarray) -> np.ndarray:
+        """Pass speed from the ramp start to the end of the pass, unlimited after it."""
+        odo = np.asarray(odo_m, dtype=float)
+        to_ramp = np.maximum(self.ramp_start_odo_m - odo, 0.0)
+        cap = np.sqrt(p.nudge_speed_mps**2 + 2.0 * p.curve_anticipation_decel_mps2 * to_ramp)
+        return np.where(odo > self.hold_end_odo_m + self.ramp_m, np.inf, cap)
 
     def finished(self, odo_m: float) -> bool:
         return odo_m > self.hold_end_odo_m + self.ramp_m

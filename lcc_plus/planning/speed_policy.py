@@ -17,6 +17,8 @@ import numpy as np
 
 from lcc_plus.planning.params import ModeManagerParams
 
+_PREVIEW_M = np.linspace(2.0, 150.0, 38)
+
 
 @dataclass(frozen=True)
 class LeadTrack:
@@ -35,7 +37,7 @@ class SpeedPlan:
 
 
 def curve_speed_cap(p: ModeManagerParams, s_m: np.ndarray, curvature_1pm: np.ndarray,
-                    v_max_mps: float) -> Callable[[float], float]:
+                    v_max_mps: float) -> Callable[[np.ndarray], np.ndarray]:
     """Speed cap as a function of arc length: v_max, curve limit and anticipation before curves."""
     k = np.maximum(np.abs(curvature_1pm), 1e-6)
     v_curve = np.minimum(np.sqrt(p.curve_lat_accel_mps2 / k), v_max_mps)
@@ -43,13 +45,13 @@ def curve_speed_cap(p: ModeManagerParams, s_m: np.ndarray, curvature_1pm: np.nda
     v2 = v_curve**2 + 2.0 * p.curve_anticipation_decel_mps2 * s_m
     allow2 = np.minimum.accumulate(v2[::-1])[::-1] - 2.0 * p.curve_anticipation_decel_mps2 * s_m
     allow = np.sqrt(np.maximum(allow2, 0.0))
-    return lambda s: float(np.interp(s, s_m, allow))
+    return lambda s: np.interp(s, s_m, allow)
 
 
 def plan_speed(p: ModeManagerParams, t_s: np.ndarray, speed0_mps: float, accel0_mps2: float,
-               cap: Callable[[float], float], leads: list[LeadTrack], decel_max_mps2: float | None = None
+               cap: Callable[[np.ndarray], np.ndarray], leads: list[LeadTrack], decel_max_mps2: float | None = None
                ) -> SpeedPlan:
-    """Forward-simulated speed profile at the times `t_s` (t_s[0] = 0)."""
+    """Forward-simulated speed profile at the times `t_s` (t_s[0] = 0); `cap(s_m)` works on arrays."""
     decel = p.decel_comfort_mps2 if decel_max_mps2 is None else decel_max_mps2
     n = len(t_s)
     s, v, a = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -57,7 +59,11 @@ def plan_speed(p: ModeManagerParams, t_s: np.ndarray, speed0_mps: float, accel0_
     a_prev = float(np.clip(accel0_mps2, -decel, p.accel_max_mps2))
     for k in range(n):
         dt = t_s[1] - t_s[0] if k == 0 else t_s[k] - t_s[k - 1]
-        wanted = p.speed_gain_1ps * (cap(s[k]) - v[k])
+        wanted = p.speed_gain_1ps * (float(cap(s[k])) - v[k])
+        # Lower caps ahead are met on arrival: the constant deceleration reaching each one in time.
+        ahead = s[k] + _PREVIEW_M
+        need = (np.asarray(cap(ahead), dtype=float) ** 2 - v[k] ** 2) / (2.0 * _PREVIEW_M)
+        wanted = min(wanted, float(np.min(need)))
         for lead in leads:
             wanted = min(wanted, _follow_accel(p, lead, t_s[k], s[k], v[k]))
         wanted = min(max(wanted, -decel), p.accel_max_mps2)

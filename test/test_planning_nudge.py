@@ -1,0 +1,79 @@
+"""Small-road nudging past a stopped vehicle, or stop behind it and request a takeover."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from planning_fixtures import driver, rear
+
+from lcc_plus.common.types import EgoState, LaneLine, Lead, LineType, Mode, Perception, TakeoverDemand
+from lcc_plus.planning.mode_manager import ModeManager
+from lcc_plus.planning.params import ModeManagerParams
+
+DT = 0.05
+P = ModeManagerParams.from_config()
+
+
+def small_road(centre_line: LineType = LineType.DASHED) -> list[LaneLine]:
+    """One lane each way: the ego lane's left line is the centre line, no adjacent lane seen."""
+    def line(c0: float, kind: LineType) -> LaneLine:
+        return LaneLine(np.array([c0, 0.0, 0.0, 0.0]), 0.0, 60.0, 0.9, kind)
+    return [LaneLine(), line(1.75, centre_line), line(-1.75, LineType.ROAD_EDGE), LaneLine()]
+
+
+def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_line=LineType.DASHED,
+               seconds: float = 20.0, speed: float = 12.0):
+    """Ego follows its plan's speed exactly; the obstacle stands `60 m` ahead at `obstacle_offset_m`."""
+    mm = ModeManager(P)
+    v, odo, t = speed, 0.0, 0.0
+    log = []
+    for k in range(int(seconds / DT)):
+        gap = 60.0 - odo
+        lead = Lead(gap, -v, obstacle_offset_m, 0.9) if gap > -1.0 else Lead()
+        per = Perception(lane_lines=small_road(centre_line), lead=lead, lead_left=oncoming or Lead(), confidence=0.9)
+        traj, st, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=speed), per,
+                              rear(), TakeoverDemand())
+        if len(traj.t_s):
+            v = float(np.interp(DT, traj.t_s, traj.speed_mps))
+        odo += v * DT
+        t += DT
+        log.append((t, gap, v, traj, st))
+    return mm, log
+
+
+def offset_alongside(log) -> float:
+    """Planned lateral offset where the obstacle is, read from plans made while approaching it."""
+    ys = [float(np.interp(gap, tr.x_m, tr.y_m)) for _, gap, _, tr, _ in log if 5.0 < gap < 40.0 and len(tr.t_s)]
+    return float(np.median(ys))
+
+
+def test_nudge_inside_the_lane_past_a_parked_car():
+    mm, log = drive_past(-1.6)  # parked mostly on the verge
+    need = -1.6 + 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
+    assert offset_alongside(log) == pytest.approx(need, abs=0.05)
+    assert need <= 0.5 * 3.5 - 0.5 * P.vehicle_width_m + P.nudge_line_overlap_m
+    assert all(st.mode == Mode.LANE_KEEP for _, _, _, _, st in log[2:])
+    passing = [v for _, gap, v, _, _ in log if -5.0 < gap < 5.0]
+    assert max(passing) <= P.nudge_speed_mps + 0.3
+    assert log[-1][3].y_m[0] == pytest.approx(0.0, abs=0.05)  # back to the lane centre after the pass
+    assert any("passing stopped vehicle inside the lane" in e.reason for e in mm.drain_events())
+
+
+def test_nudge_into_the_free_road_when_no_oncoming_traffic():
+    mm, log = drive_past(0.0)
+    need = 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
+    assert offset_alongside(log) == pytest.approx(need, abs=0.05)
+    assert any("free road" in e.reason for e in mm.drain_events())
+    assert all(st.mode == Mode.LANE_KEEP for _, _, _, _, st in log[2:])
+
+
+@pytest.mark.parametrize("oncoming, centre_line, why", [
+    (Lead(100.0, -12.0 - 12.0, 3.5, 0.9), LineType.DASHED, "oncoming traffic too close"),
+    (None, LineType.ROAD_EDGE, "no free road"),
+])
+def test_stop_behind_and_request_takeover(oncoming, centre_line, why):
+    mm, log = drive_past(0.0, oncoming=oncoming, centre_line=centre_line, seconds=20.0)
+    t, gap, v, traj, st = log[-1]
+    assert v < 0.2 and gap >= P.standstill_gap_m - 0.5
+    assert st.mode == Mode.TAKEOVER_REQUESTED and why in st.reason
+    assert mm.takeover_request_reason == st.reason
+    assert max(abs(float(np.interp(g, tr.x_m, tr.y_m))) for _, g, _, tr, _ in log if g > 5 and len(tr.t_s)) < 0.05
