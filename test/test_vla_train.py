@@ -17,9 +17,10 @@ H, W = 32, 64
 
 
 def _params(**kw):
-    base = dict(seed=3, threads=1, epochs=4, batch_size=16, learning_rate=3e-3, weight_decay=0.0, val_fraction=0.25,
+    base = dict(seed=3, threads=1, epochs=8, batch_size=16, learning_rate=3e-3, weight_decay=0.0, val_fraction=0.25,
                 test_fraction=0.25, confidence_threshold_m=0.3, path_weight=4.0, line_weight=2.0, lead_weight=1.0,
-                class_weight=0.5, confidence_weight=0.1, dagger_rounds=0, dagger_epochs=0, model_out="unused.onnx")
+                class_weight=0.5, confidence_weight=0.1, dagger_rounds=0, dagger_epochs=0, model_out="unused.onnx",
+                model_card="unused.md")
     base.update(kw)
     return train.TrainParams(**base)
 

@@ -25,6 +25,7 @@ import multiprocessing as mp
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
@@ -71,8 +72,9 @@ class DatagenParams:
     recovery_fraction: float = spec("share of episodes with injected perturbations", min=0.0, max=1.0)
     perturbation_rate_per_min: float = spec("perturbations per minute in a recovery episode", unit="1/min",
                                             min=0.0, max=60.0)
-    perturbation_steer_rad: float = spec("largest injected steering offset", unit="rad", min=0.0, max=0.3)
-    perturbation_duration_s: float = spec("longest injected steering offset", unit="s", min=0.1, max=5.0)
+    perturbation_lat_accel_mps2: float = spec("largest injected lateral acceleration (as a steering offset)",
+                                              unit="m/s^2", min=0.0, max=5.0)
+    perturbation_duration_s: float = spec("longest injected perturbation", unit="s", min=0.1, max=5.0)
     lane_change_rate_per_min: float = spec("lane-change requests per minute", unit="1/min", min=0.0, max=30.0)
     lane_change_hold_s: float = spec("how long a lane-change intent is held", unit="s", min=1.0, max=20.0)
     dagger_episodes: int = spec("episodes per DAgger round", min=0)
@@ -91,7 +93,7 @@ class DatagenParams:
 def scenario_names(p: DatagenParams) -> list[str]:
     from lcc_plus.sim import scenarios
 
-    catalog = scenarios.names()
+    catalog = list(scenarios.catalog())
     if p.scenarios.strip() == "all":
         return list(catalog)
     names = [s.strip() for s in p.scenarios.split(",") if s.strip()]
@@ -164,11 +166,11 @@ class _IntentSchedule:
 
 
 class _Perturbation:
-    """Steering offsets injected at random times (recovery episodes)."""
+    """Lateral-acceleration pulses injected at random times as steering offsets (recovery episodes)."""
 
-    def __init__(self, p: DatagenParams, rng: np.random.Generator, active: bool):
-        self.p, self.rng, self.active = p, rng, active
-        self.start_s, self.end_s, self.steer_rad = self._draw(0.0)
+    def __init__(self, p: DatagenParams, rng: np.random.Generator, active: bool, wheelbase_m: float):
+        self.p, self.rng, self.active, self.wheelbase_m = p, rng, active, wheelbase_m
+        self.start_s, self.end_s, self.accel_mps2 = self._draw(0.0)
 
     def _draw(self, now_s: float) -> tuple[float, float, float]:
         rate = self.p.perturbation_rate_per_min / 60.0
@@ -176,13 +178,16 @@ class _Perturbation:
             return float("inf"), float("inf"), 0.0
         start = now_s + 1.0 + float(self.rng.exponential(1.0 / rate))
         duration = float(self.rng.uniform(0.2, 1.0)) * self.p.perturbation_duration_s
-        steer = float(self.rng.uniform(0.3, 1.0) * self.p.perturbation_steer_rad * self.rng.choice((-1.0, 1.0)))
-        return start, start + duration, steer
+        accel = float(self.rng.uniform(0.3, 1.0) * self.p.perturbation_lat_accel_mps2 * self.rng.choice((-1.0, 1.0)))
+        return start, start + duration, accel
 
-    def steer_at(self, now_s: float) -> float:
+    def steer_at(self, now_s: float, speed_mps: float) -> float:
+        """Steering offset [rad]: kinematic delta = L * a_lat / v^2 (floored speed keeps it bounded)."""
         if now_s >= self.end_s:
-            self.start_s, self.end_s, self.steer_rad = self._draw(now_s)
-        return self.steer_rad if self.start_s <= now_s < self.end_s else 0.0
+            self.start_s, self.end_s, self.accel_mps2 = self._draw(now_s)
+        if not self.start_s <= now_s < self.end_s:
+            return 0.0
+        return self.wheelbase_m * self.accel_mps2 / max(speed_mps, 5.0) ** 2
 
     def recovering(self, now_s: float) -> bool:
         """During a perturbation and for 3 s after it (the way back)."""
@@ -197,6 +202,7 @@ def _worker_init(p: DatagenParams, manifest: dict) -> None:
     from lcc_plus.control.params import ControllerParams
     from lcc_plus.sim.render import Renderer
 
+    cv2.setNumThreads(1)  # one process per core already
     renderer = Renderer.from_config()
     cam = manifest["camera"]
     src = CameraIntrinsics(cam["width"], cam["height"], tuple(cam["k"]), tuple(cam["d"]))
@@ -227,7 +233,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     look = replace(look, **getattr(scenario, "appearance", {}))  # e.g. the faded-markings scenario's wear
     controller = _WORKER["Controller"](_WORKER["controller_params"])
     schedule = _IntentSchedule(p, rng)
-    perturb = _Perturbation(p, rng, job.mode == "recovery")
+    perturb = _Perturbation(p, rng, job.mode == "recovery", _WORKER["controller_params"].wheelbase_m)
     runtime = _runtime(job.model_path) if job.mode == "dagger" else None
     steps_per_frame = max(1, int(round(p.frame_gap_s / p.control_dt_s)))
     rows: dict[str, list] = {k: [] for k in ("frames", "state", "target", "mask", "line_type", "source")}
@@ -236,6 +242,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     expert_until_s = -1.0
     step = 0
     lane_change_started = False
+    failure = ""
     while not world.done and step * p.control_dt_s < p.episode_duration_s:
         obs = world.observe()
         now = obs.stamp_s
@@ -252,7 +259,13 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         except RuntimeError:
             break
         if step % steps_per_frame == 0:
-            image = _WORKER["renderer"].render(obs.scene, look, rng)
+            try:
+                image = _WORKER["renderer"].render(obs.scene, look, rng)
+            except (IndexError, ValueError) as err:
+                # A renderer failure on one geometry ends this episode with what it has; the count goes
+                # into the manifest so it cannot pass unnoticed.
+                failure = f"{job.scenario} seed {job.seed} t={now:.2f}s: {type(err).__name__}: {err}"
+                break
             frame = _WORKER["pre"].frame(image)
             labels = encode(gt, ego)
             rows["frames"].append(frame)
@@ -270,7 +283,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
             expert_until_s = now + 2.0
         drive_path = model_p if model_p is not None and now >= expert_until_s else gt
         command = controller.step(now, ego, path_trajectory(drive_path))
-        command.steering_angle_rad += perturb.steer_at(now)
+        command.steering_angle_rad += perturb.steer_at(now, ego.speed_mps)
         # The indicator is what makes the world track (and the label plan) a system lane change.
         command.turn_signal = _SIGNAL[intent.intent]
         command.engaged = True
@@ -281,19 +294,26 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     out["source"] = np.asarray(rows["source"], np.uint8)
     out["prev"] = np.maximum(np.arange(n) - 1, 0).astype(np.int32)
     out["episode"] = np.full(n, job.episode_id, np.int32)
+    out["failure"] = failure
     return out
 
 
 def _run_jobs(p: DatagenParams, manifest: dict, jobs: list[EpisodeJob], writer: ds.ShardWriter,
-              desc: str) -> dict[str, int]:
+              desc: str) -> tuple[dict[str, int], list[str]]:
+    """Samples per scenario and the render failures that cut episodes short."""
     counts: dict[str, int] = {}
+    failures: list[str] = []
     ctx = mp.get_context("fork")
     with ctx.Pool(p.workers, initializer=_worker_init, initargs=(p, manifest)) as pool:
         for job, ep in zip(jobs, tqdm(pool.imap(run_episode, jobs), total=len(jobs), desc=desc, unit="episode")):
+            failure = ep.pop("failure")
+            if failure:
+                failures.append(failure)
+                tqdm.write(f"render failure, episode cut short: {failure}")
             writer.add_episode(ep)
             counts[job.scenario] = counts.get(job.scenario, 0) + len(ep["frames"])
     writer.flush()
-    return counts
+    return counts, failures
 
 
 def generate(p: DatagenParams, out_dir: Path) -> dict:
@@ -307,8 +327,10 @@ def generate(p: DatagenParams, out_dir: Path) -> dict:
                        "recovery" if rng.uniform() < p.recovery_fraction else "expert") for i in range(p.episodes)]
     manifest = {"layout_version": LAYOUT_VERSION, "input": input_manifest(p), "config": asdict(p),
                 "config_hash": ds.config_hash(asdict(p))}
-    counts = _run_jobs(p, manifest["input"], jobs, ds.ShardWriter(out_dir, "expert", p.shard_samples), "datagen")
+    counts, failures = _run_jobs(p, manifest["input"], jobs, ds.ShardWriter(out_dir, "expert", p.shard_samples),
+                                 "datagen")
     manifest["scenarios"] = counts
+    manifest["render_failures"] = failures
     (out_dir / ds.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
 
@@ -320,8 +342,10 @@ def generate_dagger(p: DatagenParams, out_dir: Path, model_path: Path, round_ind
     base = p.first_seed + p.episodes + round_index * max(p.dagger_episodes, 1)
     jobs = [EpisodeJob(names[i % len(names)], base + i, base + i, "dagger", str(model_path))
             for i in range(p.dagger_episodes)]
-    counts = _run_jobs(p, manifest["input"], jobs, ds.ShardWriter(out_dir, f"dagger{round_index}", p.shard_samples),
-                       f"dagger round {round_index}")
+    counts, failures = _run_jobs(p, manifest["input"], jobs,
+                                 ds.ShardWriter(out_dir, f"dagger{round_index}", p.shard_samples),
+                                 f"dagger round {round_index}")
+    manifest["render_failures"] = manifest.get("render_failures", []) + failures
     for name, n in counts.items():
         manifest["scenarios"][name] = manifest["scenarios"].get(name, 0) + n
     manifest.setdefault("dagger_rounds", []).append({"round": round_index, "samples": sum(counts.values())})

@@ -151,9 +151,9 @@ def write_model_card(summary: dict, path: Path) -> None:
         lines.append(f"| {name} | {s['samples']} | {s['episodes']} | {s['expert']} | {s['recovery']} | "
                      f"{s['dagger']} |")
     lines += ["", "Scenarios: " + ", ".join(f"{k} ({v})" for k, v in sorted(d["scenarios"].items())), "",
-              "Datagen config:", "", "```json"]
+              "Datagen config:", "", "```yaml"]
     lines += [f"{k}: {v}" for k, v in summary["datagen_config"].items()]
-    lines += ["```", "", "Training config:", "", "```json"]
+    lines += ["```", "", "Training config:", "", "```yaml"]
     lines += [f"{k}: {v}" for k, v in summary["train_config"].items()]
     rate = [h["images_per_s"] for h in summary["history"] if "images_per_s" in h]
     lines += ["```", "", f"Training throughput: {', '.join(f'{r:.0f}' for r in rate)} images/s (2-core CPU).",

@@ -63,7 +63,8 @@ class TrainParams:
     confidence_weight: float = spec("loss weight of the confidence (before calibration)", min=0.0)
     dagger_rounds: int = spec("DAgger rounds after the first training", min=0, max=10)
     dagger_epochs: int = spec("fine-tuning epochs after each DAgger round", min=0, max=100)
-    model_out: str = spec("ONNX file written (relative to the repo root)")
+    model_out: str = spec("ONNX file written (relative to the repo root); its metadata goes beside it as .json")
+    model_card: str = spec("model card written (relative to the repo root)")
 
 
 def load_config(path: Path) -> tuple[TrainParams, datagen.DatagenParams]:
@@ -80,13 +81,15 @@ def _seed_everything(seed: int, threads: int) -> None:
 
 
 def split_episodes(episodes: np.ndarray, p: TrainParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boolean masks (train, val, test) over samples, split by whole episodes (seeded)."""
+    """Boolean masks (train, val, test) over samples, split by whole episodes.
+
+    Each episode's split depends only on (seed, episode id), so episodes added later
+    (DAgger) never move an earlier test episode into training.
+    """
     ids = np.unique(episodes)
-    rng = np.random.default_rng(p.seed)
-    rng.shuffle(ids)
-    n_test = int(round(p.test_fraction * len(ids)))
-    n_val = int(round(p.val_fraction * len(ids)))
-    test_ids, val_ids = ids[:n_test], ids[n_test:n_test + n_val]
+    u = np.array([np.random.default_rng([p.seed, int(e)]).uniform() for e in ids])
+    test_ids = ids[u < p.test_fraction]
+    val_ids = ids[(u >= p.test_fraction) & (u < p.test_fraction + p.val_fraction)]
     test = np.isin(episodes, test_ids)
     val = np.isin(episodes, val_ids)
     return ~(test | val), val, test
@@ -257,7 +260,7 @@ def train(config_path: Path) -> dict:
         "platt": {"a": platt[0], "b": platt[1]}, "parity_max_abs_diff": parity, "offline_metrics": offline,
     }
     out_path.with_suffix(".json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
-    metrics.write_model_card(summary, REPO_DIR / "docs" / "model_card.md")
+    metrics.write_model_card(summary, REPO_DIR / tp.model_card)
     return summary
 
 
