@@ -9,6 +9,7 @@ boundary's absolute arc length and world position, so they stay fixed to the gro
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, fields
 from functools import cached_property
 
@@ -48,9 +49,6 @@ class RenderParams:
                                           min=0.0, max=2.0)
     curb_width_m: float = params.spec("curbstone width", unit="m", min=0.05, max=0.6)
     curb_height_m: float = params.spec("curbstone height above the road", unit="m", min=0.02, max=0.4)
-    max_normalized_edge: float = params.spec(
-        "longest polygon edge (normalized image units) before subdivision, so lens distortion bends edges",
-        min=0.005, max=1.0)
     shadow_cell_m: float = params.spec("size of the world grid cells tree shadows are seeded in", unit="m",
                                        min=2.0, max=50.0)
     shadow_range_m: float = params.spec("farthest tree shadow drawn", unit="m", min=10.0, max=300.0)
@@ -103,11 +101,41 @@ def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float) -> np.ndarray:
     return (1.0 - t) * np.asarray(a, dtype=float) + t * np.asarray(b, dtype=float)
 
 
+def _pinhole_canvas(camera: CameraModel) -> tuple[CameraModel, tuple[np.ndarray, np.ndarray] | None]:
+    """A distortion-free camera with the same K covering every ray of `camera`'s image, and the
+    remap tables that turn its canvas into `camera`'s distorted image (None without distortion)."""
+    if not camera.distorted:
+        return camera, None
+    h, w = camera.height, camera.width
+    vv, uu = np.mgrid[0:h, 0:w].astype(np.float64)
+    xy = camera.normalize_pixels(np.column_stack([uu.ravel(), vv.ravel()]))
+    uv = xy * (camera.k[0, 0], camera.k[1, 1]) + (camera.k[0, 2], camera.k[1, 2])
+    u0, v0 = np.floor(uv.min(axis=0)) - 2.0
+    u1, v1 = np.ceil(uv.max(axis=0)) + 3.0
+    canvas = dataclasses.replace(camera.params, width_px=int(u1 - u0), height_px=int(v1 - v0),
+                                 cx_px=camera.params.cx_px - u0, cy_px=camera.params.cy_px - v0,
+                                 distortion_model="none")
+    maps = (uv - (u0, v0)).astype(np.float32).reshape(h, w, 2)
+    return CameraModel(canvas), cv2.convertMaps(maps, None, cv2.CV_16SC2)
+
+
+@dataclass
+class _Layers:
+    """Ground ribbons collected from all boundaries, drawn in batches: bands, then paint, then curbs."""
+
+    bands: list = dataclasses.field(default_factory=list)
+    paint: list = dataclasses.field(default_factory=list)
+    curbs: list = dataclasses.field(default_factory=list)
+
+
 class Renderer:
     """Renders Scenes through one CameraModel; caches what depends only on the camera."""
 
     def __init__(self, camera: CameraModel, render_params: RenderParams | None = None):
         self.camera = camera
+        # Draw through a distortion-free view on a canvas big enough for the lens, then bend the whole
+        # image once (one remap is exact for every edge and cheaper than subdividing polygons).
+        self._view, self._lens_maps = _pinhole_canvas(camera)
         self.p = render_params or params.load(RenderParams, "camera.yaml", "camera_renderer")
         self._cam_xy = camera.position_m[:2]
 
@@ -127,20 +155,26 @@ class Renderer:
         asphalt = _rgb(self.p.asphalt_rgb, look.asphalt_offset)
         for poly in scene.road_polygons:
             self._fill_world(img, scene, poly, asphalt)
+        layers = _Layers()
         for b in scene.boundaries:
-            self._draw_boundary(img, scene, b, look, asphalt)
+            self._boundary_geometry(layers, scene, b, look, asphalt)
+        self._fill_groups(img, layers.bands, aa=False)
+        self._fill_groups(img, layers.paint, aa=True)
+        for base, s, spans in layers.curbs:
+            self._draw_curb(img, base, s, spans)
         vehicles = vehicle_geometry(scene, self.camera.position_m, self.p.max_range_m, self._palette,
                                     self.p.car_shadow_margin_m)
         self._draw_shadows(img, scene, look, vehicles.footprints)
         self._draw_vehicles(img, vehicles)
         self._apply_haze(img, look)
+        if self._lens_maps is not None:
+            img = cv2.remap(img, *self._lens_maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         self._apply_windshield(img, look, rng)
         return self._apply_sensor(img, look, rng)
 
     # --------------------------------------------------------- projection core
     def _project(self, verts_base: np.ndarray, sizes: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        return self.camera.project_polygons(verts_base, sizes, max_normalized_edge=self.p.max_normalized_edge,
-                                            shift=_SHIFT)
+        return self._view.project_polygons(verts_base, sizes, distort=False, shift=_SHIFT)
 
     def _fill(self, img: np.ndarray, verts_base: np.ndarray, sizes: np.ndarray, color, aa: bool = False) -> None:
         polys, _ = self._project(verts_base, sizes)
@@ -162,7 +196,7 @@ class Renderer:
     @cached_property
     def _sky(self) -> np.ndarray:
         """Sky gradient from zenith colour (top row) to horizon colour (at and below the horizon)."""
-        h, w = self.camera.height, self.camera.width
+        h, w = self._view.height, self._view.width
         rows = np.arange(h, dtype=float)
         horizon_v = self._horizon_row()
         t = np.clip(rows / max(horizon_v, 1.0), 0.0, 1.0)[:, None] ** 0.7
@@ -172,7 +206,7 @@ class Renderer:
 
     def _horizon_row(self) -> float:
         """Image row of the horizon straight ahead (a far point on the ground)."""
-        uv, ok = self.camera.project_base_link(np.array([[1e6, 0.0, 0.0]]))
+        uv, ok = self._view.project_base_link(np.array([[1e6, 0.0, 0.0]]))
         return float(uv[0, 1]) if ok[0] else 0.0
 
     def _draw_hills(self, img: np.ndarray, scene: Scene, look: Appearance) -> None:
@@ -187,7 +221,23 @@ class Renderer:
                    _rgb(self.p.hills_rgb, look.vegetation_offset))
 
     # ---------------------------------------------------------------- markings
-    def _draw_boundary(self, img: np.ndarray, scene: Scene, b: Boundary, look: Appearance, asphalt) -> None:
+    def _fill_groups(self, img: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray, tuple]], aa: bool) -> None:
+        """Fill (verts, sizes, colour) groups of ground ribbons with one projection for all of them."""
+        if not groups:
+            return
+        verts = geo.with_z(np.concatenate([g[0] for g in groups]), 0.0)
+        sizes = np.concatenate([g[1] for g in groups])
+        group_of = np.repeat(np.arange(len(groups)), [len(g[1]) for g in groups])
+        polys, kept = self._project(verts, sizes)
+        if not polys:
+            return
+        kept_group = group_of[kept]
+        for g in np.unique(kept_group):
+            cv2.fillPoly(img, [polys[j] for j in np.flatnonzero(kept_group == g)], groups[g][2],
+                         cv2.LINE_AA if aa else cv2.LINE_8, _SHIFT)
+
+    def _boundary_geometry(self, layers: _Layers, scene: Scene, b: Boundary, look: Appearance, asphalt) -> None:
+        """Add one boundary's road-edge band, paint ribbons or curb to `layers`."""
         if b.kind in (BoundaryKind.VIRTUAL, BoundaryKind.UNKNOWN):
             return  # nothing physical to see
         pts = np.asarray(b.points_xy, dtype=float).reshape(-1, 2)
@@ -209,10 +259,10 @@ class Renderer:
         p = self.p
         if b.kind == BoundaryKind.ROAD_BORDER:
             verts, sizes = geo.ribbon_batch(base, s, spans, 0.0, p.road_edge_band_m, p.sample_step_m)
-            self._fill(img, geo.with_z(verts, 0.0), sizes, _rgb(p.road_edge_rgb, look.asphalt_offset))
+            layers.bands.append((verts, sizes, _rgb(p.road_edge_rgb, look.asphalt_offset)))
             return
         if b.kind == BoundaryKind.CURBSTONE:
-            self._draw_curb(img, base, s, spans)
+            layers.curbs.append((base, s, spans))
             return
         wear = float(np.clip(b.wear + look.marking_wear, 0.0, 1.0))
         paint = p.paint_yellow_rgb if b.color == "yellow" else p.paint_white_rgb
@@ -225,17 +275,13 @@ class Renderer:
             BoundaryKind.SOLID_DASHED: [(off, False), (-off, True)],
             BoundaryKind.DOUBLE_SOLID: [(off, False), (-off, False)],
         }[b.kind]
-        all_v, all_s = [], []
         for index, (offset, dashed) in enumerate(stripes):
             pieces = geo.periodic_intervals(spans, dash[0], dash[0] + dash[1]) if dashed else spans
             if wear > 0.0:
                 pieces = geo.intersect_intervals(pieces, self._surviving_paint(pts, s, spans, wear, index))
             if len(pieces):
                 v, n = geo.ribbon_batch(base, s, pieces, offset, p.marking_width_m, p.sample_step_m)
-                all_v.append(v)
-                all_s.append(n)
-        if all_v:
-            self._fill(img, geo.with_z(np.concatenate(all_v), 0.0), np.concatenate(all_s), color, aa=True)
+                layers.paint.append((v, n, color))
 
     def _surviving_paint(self, pts_world: np.ndarray, s: np.ndarray, spans: np.ndarray, wear: float,
                          stripe: int) -> np.ndarray:
@@ -337,9 +383,9 @@ class Renderer:
     @cached_property
     def _haze_alpha(self) -> tuple[int, np.ndarray]:
         """(first row, per-pixel haze weight at full haze) for the rows where ground lies far away."""
-        h, w = self.camera.height, self.camera.width
+        h, w = self._view.height, self._view.width
         vv, uu = np.mgrid[0:h, 0:w]
-        ground, ok = self.camera.pixel_to_ground(np.column_stack([uu.ravel(), vv.ravel()]).astype(float))
+        ground, ok = self._view.pixel_to_ground(np.column_stack([uu.ravel(), vv.ravel()]).astype(float))
         dist = np.where(ok, np.hypot(ground[:, 0], ground[:, 1]), np.inf).reshape(h, w)
         t = np.clip((dist - self.p.haze_start_m) / (self.p.haze_full_m - self.p.haze_start_m), 0.0, 1.0)
         t[~ok.reshape(h, w)] = 0.0  # the sky gradient already ends in the haze colour
