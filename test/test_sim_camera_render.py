@@ -204,3 +204,13 @@ def test_randomized_appearance_varies_and_stays_in_range():
     assert len({a.brightness for a in looks}) == 40
     assert all(0.0 <= a.marking_wear <= 1.0 and a.noise_sigma >= 0.0 for a in looks)
     assert any(a.shadow_density > 0 for a in looks) and any(a.shadow_density == 0 for a in looks)
+
+
+def test_far_away_map_parts_do_not_change_the_image(renderer):
+    scene = road_scene(lanes=2)
+    far = road_scene(lanes=2, ego_s_m=0.0)
+    shift = np.array([5000.0, 0.0])
+    extra = [dataclasses.replace(b, points_xy=b.points_xy + shift) for b in far.boundaries * 50]
+    busy = dataclasses.replace(scene, boundaries=scene.boundaries + extra,
+                               road_polygons=scene.road_polygons + [p + shift for p in far.road_polygons])
+    assert np.array_equal(renderer.render(busy), renderer.render(scene))

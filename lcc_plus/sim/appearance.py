@@ -72,7 +72,7 @@ class DirtPatch:
     grey: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Appearance:
     """Perturbations applied on top of the renderer palette; the defaults change nothing."""
 

@@ -138,6 +138,7 @@ class Renderer:
         self._view, self._lens_maps = _pinhole_canvas(camera)
         self.p = render_params or params.load(RenderParams, "camera.yaml", "camera_renderer")
         self._cam_xy = camera.position_m[:2]
+        self._prepared: dict[int, tuple] = {}
 
     @classmethod
     def from_config(cls, camera_overrides: dict | None = None) -> Renderer:
@@ -181,10 +182,30 @@ class Renderer:
         if polys:
             cv2.fillPoly(img, polys, color, cv2.LINE_AA if aa else cv2.LINE_8, _SHIFT)
 
+    def _world_points(self, arr: np.ndarray, scene: Scene) -> np.ndarray | None:
+        """Finite (N, 2) points of a world polyline or polygon, or None when it lies out of range.
+
+        Maps pass the same arrays every frame, so the cleaned points and bounding box are cached
+        per array object (held here, so its id stays unique); arrays are taken as immutable.
+        """
+        hit = self._prepared.get(id(arr))
+        if hit is None or hit[0] is not arr:
+            pts = np.asarray(arr, dtype=float).reshape(-1, 2)
+            pts = pts[np.all(np.isfinite(pts), axis=1)]
+            box = np.concatenate([pts.min(axis=0), pts.max(axis=0)]) if len(pts) else None
+            if len(self._prepared) > 20000:
+                self._prepared.clear()
+            hit = self._prepared[id(arr)] = (arr, pts, box)
+        _, pts, box = hit
+        if box is None:
+            return None
+        dx = max(box[0] - scene.ego.x_m, 0.0, scene.ego.x_m - box[2])
+        dy = max(box[1] - scene.ego.y_m, 0.0, scene.ego.y_m - box[3])
+        return pts if dx * dx + dy * dy < self.p.max_range_m ** 2 else None
+
     def _fill_world(self, img: np.ndarray, scene: Scene, poly_xy: np.ndarray, color) -> None:
-        pts = np.asarray(poly_xy, dtype=float).reshape(-1, 2)
-        pts = pts[np.all(np.isfinite(pts), axis=1)]
-        if len(pts) >= 3:
+        pts = self._world_points(poly_xy, scene)
+        if pts is not None and len(pts) >= 3:
             self._fill(img, geo.with_z(geo.world_to_base(pts, scene.ego), 0.0), np.array([len(pts)]), color)
 
     def _ground_polygon(self) -> tuple[np.ndarray, np.ndarray]:
@@ -240,9 +261,8 @@ class Renderer:
         """Add one boundary's road-edge band, paint ribbons or curb to `layers`."""
         if b.kind in (BoundaryKind.VIRTUAL, BoundaryKind.UNKNOWN):
             return  # nothing physical to see
-        pts = np.asarray(b.points_xy, dtype=float).reshape(-1, 2)
-        pts = pts[np.all(np.isfinite(pts), axis=1)]
-        if len(pts) < 2:
+        pts = self._world_points(b.points_xy, scene)
+        if pts is None or len(pts) < 2:
             return
         base = geo.world_to_base(pts, scene.ego)
         seg = np.hypot(*np.diff(base, axis=0).T)
