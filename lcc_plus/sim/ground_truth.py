@@ -225,12 +225,19 @@ def _driving_offsets(net, ids: list[int], line: Polyline, width_m: float) -> np.
 
 
 def _agents_on_line(world, line: Polyline, s0: float):
-    agents = world.traffic.agents
-    if not agents:
-        return agents, np.zeros(0), np.zeros(0)
-    xy = np.array([[a.x_m, a.y_m] for a in agents])
-    s, d = line.project(xy, s0 - 30.0, s0 + 250.0)
-    return agents, s, d
+    """Agents with their (s, d) on the line, cached for the line within one world step."""
+    key = (id(line), s0, world.time_s)
+    cache = world.agents_on_line_cache
+    if key not in cache:
+        cache.clear()
+        agents = world.traffic.agents
+        if not agents:
+            cache[key] = (agents, np.zeros(0), np.zeros(0))
+        else:
+            xy = np.array([[a.x_m, a.y_m] for a in agents])
+            s, d = line.project(xy, s0 - 30.0, s0 + 250.0)
+            cache[key] = (agents, s, d)
+    return cache[key]
 
 
 def _nudge(world, line: Polyline, s0: float, offset: np.ndarray, p: GroundTruthParams):
@@ -389,7 +396,7 @@ def leads(world, plan: PathPlan) -> tuple[Lead, Lead, Lead]:
     best = {0: None, 1: None, -1: None}
     for a, sa, da in zip(agents, s, d):
         g = sa - 0.5 * a.length_m - (plan.s0_m + front)
-        if g < 0 or g > 150.0:
+        if g < 0 or g > 200.0:
             continue
         d_rel = da - float(np.interp(sa, plan.line.s, plan.offset_m))
         k = int(round(d_rel / width))

@@ -83,7 +83,8 @@ class RearRadar:
         return False
 
     def measure(self, stamp_s: float, objects: list[TrueObject], ego_speed_mps: float) -> RearSensing:
-        """Sense the true objects now; return the list that is due at stamp_s (latency)."""
+        """Sense the true objects now; return the list that is due at stamp_s (measured
+        `latency_s` earlier and stamped then), or an unavailable empty list at start-up."""
         p = self.p
         out: list[RearObject] = []
         left = right = False
@@ -114,4 +115,5 @@ class RearRadar:
         if due.stamp_s > stamp_s - p.latency_s + 1e-9:
             # Start-up: nothing measured long enough ago yet.
             return RearSensing(stamp_s, [], False, False, False, p.rear_range_m)
-        return RearSensing(stamp_s, due.objects, due.blind_spot_left, due.blind_spot_right, True, p.rear_range_m)
+        # Stamped with the measurement time, as a real sensor driver does.
+        return due

@@ -236,8 +236,8 @@ def small_roads() -> list[Scenario]:
                  "Narrow mountain road with R=30 m hairpins and a slow farm vehicle ahead. Slow for the bends "
                  "(about 28 km/h), close up to the slow vehicle and follow it at a safe gap: there is no room "
                  "to overtake.",
-                 _narrow("hairpins", hairpin, width=4.8, speed=70.0), 10.0, 0, 40.0, 50.0,
-                 (AgentSpec(160.0, 0, "truck", speed_kph=25.0, script=Script("slow")),
+                 _narrow("hairpins", hairpin, width=5.0, speed=70.0), 10.0, 0, 40.0, 50.0,
+                 (AgentSpec(160.0, 0, speed_kph=25.0, script=Script("slow")),
                   AgentSpec(330.0, 0, speed_kph=35.0, oncoming=True)),
                  expected_events=("slow:triggered", "oncoming:done")),
         Scenario("unmarked_lane", "small_roads",

@@ -29,8 +29,9 @@ class Script:
     """A scripted behaviour. kind: cut_in | hard_brake | merge | slow | none.
 
     trigger_gap_m: fires when the agent is this far ahead of the ego along its route
-    (cut_in, hard_brake); decel_mps2 / target_speed_mps: the brake; duration_s: the
-    lateral manoeuvre; direction: +1 left, -1 right."""
+    (cut_in, hard_brake); decel_mps2 / target_speed_mps: the brake, after which the
+    agent holds for hold_s and drives on (at target_speed_mps if that is above 0);
+    duration_s: the lateral manoeuvre; direction: +1 left, -1 right."""
 
     kind: str = "none"
     trigger_gap_m: float = 20.0
@@ -38,6 +39,7 @@ class Script:
     target_speed_mps: float = 0.0
     duration_s: float = 2.5
     direction: int = 0
+    hold_s: float = 3.0
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Agent:
     fired: bool = False
     done: bool = False
     braking: bool = False
+    release_s: float = math.inf
     x_m: float = 0.0
     y_m: float = 0.0
     yaw_rad: float = 0.0
@@ -239,7 +242,12 @@ class Traffic:
             out.append((a.id, "hard_brake", "triggered"))
         elif sc.kind == "hard_brake" and a.braking and not a.done and a.speed_mps <= sc.target_speed_mps + 0.1:
             a.done = True
+            a.release_s = t_s + sc.hold_s
             out.append((a.id, "hard_brake", "done"))
+        elif sc.kind == "hard_brake" and a.braking and a.done and t_s >= a.release_s:
+            a.braking = False
+            if sc.target_speed_mps > 0.0:
+                a.desired_speed_mps = sc.target_speed_mps
         if sc.kind == "merge" and not a.fired and a.lc_t0_s is not None:
             a.fired = True
             out.append((a.id, "merge", "triggered"))

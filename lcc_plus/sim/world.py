@@ -176,6 +176,7 @@ class World:
         self._controls = DriverControls()
         self._rear = RearSensing(available=False)
         self._plan_cache: dict = {}
+        self.agents_on_line_cache: dict = {}  # ground_truth's per-step projections
         self._road_polys = self.net.road_polygons()
         self.done = False
         self.system_engaged = False
@@ -283,11 +284,14 @@ class World:
         line = self.net.chain_polyline(_around(self.net, target))
         st = self.vehicle.state
         s_e = float(line.project(np.array([[st.x_m, st.y_m]]))[0][0])
-        for a in self.traffic.agents:
-            s_a, d_a = line.project(np.array([[a.x_m, a.y_m]]), s_e - 150.0, s_e + 150.0)
-            if abs(float(d_a[0])) > 0.5 * (a.width_m + self.vp.width_m) + 0.5:
+        agents = self.traffic.agents
+        if not agents:
+            return True
+        s_a, d_a = line.project(np.array([[a.x_m, a.y_m] for a in agents]), s_e - 150.0, s_e + 150.0)
+        for a, sa, da in zip(agents, s_a, d_a):
+            if abs(float(da)) > 0.5 * (a.width_m + self.vp.width_m) + 0.5:
                 continue
-            ds = float(s_a[0]) - s_e
+            ds = float(sa) - s_e
             closing = a.speed_mps - st.speed_mps
             if -max(self.p.gap_rear_min_m, closing * self.p.gap_rear_s) - a.length_m < ds < self.p.gap_front_m:
                 return False

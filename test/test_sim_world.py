@@ -1,0 +1,103 @@
+"""World API, observations, determinism, the log."""
+import numpy as np
+import pytest
+from sim_helpers import follow_command
+
+from lcc_plus.common.types import (
+    Command,
+    DriverControls,
+    EgoState,
+    LineType,
+    Perception,
+    RearSensing,
+    TakeoverDemand,
+)
+from lcc_plus.sim import scenarios
+from lcc_plus.sim.scene import Scene
+from lcc_plus.sim.world import Observation, World
+
+
+def drive(name: str, seed: int, seconds: float, system: bool = True) -> World:
+    world = World(scenarios.get(name), seed, render=False)
+    while not world.done and world.time_s < seconds - 1e-9:
+        world.step(follow_command(world) if system else Command(), TakeoverDemand())
+    return world
+
+
+def test_observation_holds_what_a_car_provides_plus_ground_truth():
+    world = World(scenarios.get("highway_slow_truck"), 1, render=False)
+    obs = world.observe()
+    assert isinstance(obs, Observation) and obs.image_rgb is None
+    assert isinstance(obs.ego, EgoState) and isinstance(obs.driver, DriverControls)
+    assert isinstance(obs.rear, RearSensing) and isinstance(obs.scene, Scene)
+    assert obs.ego.speed_mps == pytest.approx(110 / 3.6)
+    gt = obs.gt
+    assert isinstance(gt, Perception)
+    assert len(gt.path_x_m) >= 10 and gt.path_t_s[-1] >= 4.0
+    assert np.all(np.diff(gt.path_x_m) > 0) and abs(gt.path_y_m[0]) < 0.3
+    # Right lane of three: a dashed line on the left, the solid edge on the right, one lane further left.
+    left, ego_left, ego_right, right = gt.lane_lines
+    assert ego_left.line_type == LineType.DASHED and ego_right.line_type == LineType.SOLID
+    assert ego_left.y_at(0.0) == pytest.approx(1.75, abs=0.1) and ego_right.y_at(0.0) == pytest.approx(-1.75, abs=0.1)
+    assert left.y_at(0.0) == pytest.approx(5.25, abs=0.1) and right.probability == 0.0
+    assert gt.lead.probability == 1.0 and 100.0 < gt.lead.distance_m < 200.0
+    assert gt.lead.relative_speed_mps < -5.0
+    assert len(obs.scene.vehicles) == 3 and obs.scene.boundaries and obs.scene.road_polygons
+
+
+def test_same_seed_same_trace_and_seed_matters():
+    a = drive("urban_slow_lead", 5, 12.0)
+    b = drive("urban_slow_lead", 5, 12.0)
+    c = drive("urban_slow_lead", 6, 12.0)
+    arr_a, arr_b, arr_c = a.log.arrays(), b.log.arrays(), c.log.arrays()
+    assert arr_a.keys() == arr_b.keys()
+    for key in arr_a:
+        np.testing.assert_array_equal(arr_a[key], arr_b[key], err_msg=key)
+    assert a.log.events == b.log.events and a.log.lane_changes == b.log.lane_changes
+    assert a.observe().rear == b.observe().rear
+    assert not np.array_equal(arr_a["x_m"], arr_c["x_m"])
+
+
+def test_log_records_every_step_with_documented_fields():
+    world = drive("narrow_curves", 0, 5.0)
+    arr = world.log.arrays()
+    n = len(world.log)
+    assert n == 100
+    for key in ("t_s", "x_m", "y_m", "yaw_rad", "speed_mps", "accel_lon_mps2", "accel_lat_mps2", "yaw_rate_radps",
+                "steer_rad", "distance_m", "lateral_error_m", "lane_id", "lane_changing", "engaged",
+                "driver_in_control", "speed_limit_mps", "ttc_s", "marked", "on_road", "turn_signal"):
+        assert arr[key].shape == (n,), key
+    np.testing.assert_allclose(arr["t_s"], 0.05 * np.arange(1, n + 1))
+    assert arr["engaged"].all() and not arr["driver_in_control"].any()
+    assert np.all(np.abs(arr["lateral_error_m"]) < 0.5)
+    assert not arr["marked"].any()  # no painted lines on a small road
+    assert arr["speed_limit_mps"][0] == pytest.approx(60 / 3.6)
+
+
+def test_system_is_in_control_only_when_engaged():
+    world = World(scenarios.get("narrow_curves"), 0, render=False)
+    for _ in range(20):
+        world.step(Command(engaged=False), TakeoverDemand())
+    for _ in range(20):
+        world.step(follow_command(world), TakeoverDemand())
+    engaged = world.log.arrays()["engaged"]
+    assert not engaged[:20].any() and engaged[20:].all()
+
+
+def test_collision_is_logged_with_fault():
+    world = World(scenarios.get("stopped_vehicle"), 0, render=False)
+    while not world.done and not world.log.events_of("collision"):
+        cmd = follow_command(world, accel_mps2=1.0)
+        world.driver.p = world.driver.p.__class__(**{**world.driver.p.__dict__, "intervene_ttc_s": 0.3,
+                                                       "harsh_decel_mps2": 10.0})
+        world.step(cmd, TakeoverDemand())
+    hits = world.log.events_of("collision")
+    assert hits and hits[0].at_fault and "stopped" in hits[0].detail
+
+
+def test_bad_step_arguments_are_rejected():
+    world = World(scenarios.get("narrow_curves"), 0, render=False)
+    with pytest.raises(ValueError):
+        world.step(Command(), TakeoverDemand(), dt_s=0.0)
+    with pytest.raises(ValueError, match="non-finite"):
+        world.step(Command(steering_angle_rad=float("nan"), engaged=True), TakeoverDemand())
