@@ -4,7 +4,8 @@ and the attentive safety driver who intervenes when the car does something unsaf
 Who drives: the driver model drives whenever it holds control (`in_control`) or
 the system is not engaged. It takes control when (a) it answers a takeover request
 (after `reaction_s`, later if it was inattentive) — a system-requested takeover —
-or (b) it intervenes because time-to-collision is below `intervene_ttc_s`, the car
+or (b) it intervenes because time-to-collision is below `intervene_ttc_s` (or stopping in time
+would take more than `intervene_decel_mps2`), the car
 is about to leave the road, or the motion is harsh — a driver-forced takeover. It
 drives itself for `manual_drive_s`, then hands back with the engage button. While
 driving it follows the ground-truth driving line (pure pursuit) and speed plan.
@@ -28,6 +29,8 @@ class DriverParams:
                                        min=0.0, max=2.0)
     manual_drive_s: float = spec("how long the driver drives before handing back", unit="s", min=1.0, max=120.0)
     intervene_ttc_s: float = spec("intervene when time-to-collision drops below", unit="s", min=0.3, max=5.0)
+    intervene_decel_mps2: float = spec("intervene when stopping short of the object ahead needs more braking "
+                                       "than this", unit="m/s^2", min=1.0, max=10.0)
     intervene_edge_margin_m: float = spec("intervene when the body will be this close to a road edge",
                                           unit="m", min=-0.5, max=1.0)
     intervene_lookahead_s: float = spec("how far ahead the driver extrapolates the lateral drift",
@@ -152,6 +155,9 @@ class DriverModel:
         st = world.vehicle.state
         if world.ttc_s < p.intervene_ttc_s:
             return f"ttc {world.ttc_s:.1f} s"
+        needed = world.required_decel_mps2()
+        if needed > p.intervene_decel_mps2:
+            return f"ttc {world.ttc_s:.1f} s, needs {needed:.1f} m/s^2 braking"
         margin = world.edge_margin_m(p.intervene_lookahead_s)
         if margin < p.intervene_edge_margin_m:
             return f"leaving the road ({margin:.2f} m to the edge)"

@@ -297,6 +297,14 @@ class World:
                 return False
         return True
 
+    def required_decel_mps2(self) -> float:
+        """Braking needed to match the speed of the closest closing object ahead before reaching it."""
+        need = 0.0
+        for gap, closing, _ in self._ahead:
+            if closing > 0.0:
+                need = max(need, math.inf if gap <= 0.5 else closing * closing / (2.0 * (gap - 0.5)))
+        return need
+
     def lead(self) -> tuple[float, float]:
         """Bumper gap (m) and speed (m/s) of the nearest object ahead in the corridor."""
         if not self._ahead:

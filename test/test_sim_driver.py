@@ -1,0 +1,96 @@
+"""Driver model: takeover answers, hand-back, inattention, lever, overrides, and the
+safety driver's interventions (driver-forced takeovers)."""
+import pytest
+from sim_helpers import follow_command
+
+from lcc_plus.common.types import Lever, TakeoverDemand, TakeoverLevel
+from lcc_plus.sim import scenarios
+from lcc_plus.sim.driver import DriverParams, DriverScript
+from lcc_plus.sim.world import World
+
+P = DriverParams.from_config()
+
+
+def world_with(name: str, script: DriverScript | None = None) -> World:
+    sc = scenarios.get(name)
+    if script is not None:
+        sc = sc.__class__(**{**sc.__dict__, "driver_script": script})
+    return World(sc, 0, render=False)
+
+
+def run(world: World, seconds: float, takeover_from_s: float | None = None, bias_rad: float = 0.0):
+    controls = []
+    while world.time_s < seconds - 1e-9 and not world.done:
+        demand = TakeoverDemand()
+        if takeover_from_s is not None and world.time_s >= takeover_from_s and not world.driver.in_control \
+                and not world.log.events_of("takeover_system"):
+            demand = TakeoverDemand(world.time_s, TakeoverLevel.AUDIBLE, "lane end", world.time_s + 10.0)
+        world.step(follow_command(world, bias_rad), demand)
+        controls.append(world.observe().driver)
+    return controls
+
+
+def test_takeover_request_is_answered_after_the_reaction_time_then_handed_back():
+    world = world_with("narrow_curves")
+    controls = run(world, 5.0 + P.reaction_s + P.manual_drive_s + 3.0, takeover_from_s=5.0)
+    answers = world.log.events_of("takeover_system")
+    assert len(answers) == 1 and answers[0].detail == "lane end"
+    assert answers[0].t_s == pytest.approx(5.0 + P.reaction_s, abs=0.11)
+    arr = world.log.arrays()
+    t = arr["t_s"]
+    in_control = arr["driver_in_control"]
+    assert not in_control[t < answers[0].t_s - 0.01].any()
+    assert in_control[(t > answers[0].t_s + 0.1) & (t < answers[0].t_s + P.manual_drive_s - 0.1)].all()
+    assert arr["engaged"][-1] and not in_control[-1]
+    assert any(c.engage_request for c in controls[int(answers[0].t_s / 0.05):])
+    assert not world.log.events_of("takeover_driver") and not world.log.events_of("lane_departure")
+
+
+def test_inattentive_driver_answers_only_after_the_episode():
+    world = world_with("narrow_curves", DriverScript(inattentive=((3.0, 9.0),)))
+    controls = run(world, 12.0, takeover_from_s=4.0)
+    assert not controls[int(5.0 / 0.05)].hands_on and not controls[int(5.0 / 0.05)].eyes_on_road
+    assert controls[int(2.0 / 0.05)].hands_on
+    answers = world.log.events_of("takeover_system")
+    assert answers and answers[0].t_s == pytest.approx(9.0 + P.reaction_s, abs=0.11)
+
+
+def test_lever_request_and_refusal_when_the_system_never_changes_lanes():
+    world = world_with("highway_slow_truck", DriverScript(lever=((2.0, 1),)))
+    controls = run(world, 16.0)
+    levers = [c.lever for c in controls]
+    assert levers[int(2.1 / 0.05)] == Lever.LEFT and levers[int(3.0 / 0.05)] == Lever.NONE
+    refused = [c for c in world.log.lane_changes if c.outcome == "refused"]
+    assert refused and refused[0].trigger == "driver" and refused[0].direction == 1
+
+
+def test_steering_override_shows_torque_and_moves_the_car():
+    world = world_with("highway_cut_in", DriverScript(overrides=((3.0, 6.0, 0.8),)))
+    controls = run(world, 8.0)
+    torque = [c.steering_torque_nm for c in controls]
+    assert max(torque[int(3.2 / 0.05):int(5.9 / 0.05)]) >= P.override_torque_nm - 1e-9
+    assert max(abs(x) for x in torque[:int(2.9 / 0.05)]) == 0.0
+    err = world.log.arrays()["lateral_error_m"]
+    assert err[int(5.8 / 0.05)] > 0.4 and abs(err[int(2.5 / 0.05)]) < 0.2
+    assert world.log.arrays()["engaged"].all()  # an override is not a takeover
+
+
+def test_safety_driver_grabs_the_wheel_before_the_car_leaves_the_road():
+    world = world_with("narrow_curves")
+    run(world, 3.0)
+    run(world, 10.0, bias_rad=0.08)
+    forced = world.log.events_of("takeover_driver")
+    assert forced and "leaving the road" in forced[0].detail
+    departures = world.log.events_of("lane_departure")
+    assert all(d.t_s > forced[0].t_s for d in departures)
+
+
+def test_safety_driver_brakes_for_a_stopped_car_the_system_ignores():
+    world = world_with("stopped_vehicle")
+    while not world.done and not world.log.events_of("takeover_driver"):
+        world.step(follow_command(world, accel_mps2=0.5), TakeoverDemand())
+    forced = world.log.events_of("takeover_driver")
+    assert forced and forced[0].detail.startswith("ttc")
+    for _ in range(200):
+        world.step(follow_command(world, accel_mps2=0.5), TakeoverDemand())
+    assert not world.log.events_of("collision")
