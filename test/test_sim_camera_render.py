@@ -166,6 +166,12 @@ def test_vehicle_cut_by_the_near_plane_renders(renderer):
     assert img.shape[2] == 3
 
 
+def test_non_finite_ego_pose_is_a_clear_error(renderer):
+    scene = road_scene(lanes=1)
+    with pytest.raises(ValueError, match="ego pose"):
+        renderer.render(dataclasses.replace(scene, ego=Pose2D(np.nan, 0.0, 0.0)))
+
+
 def test_bad_boundaries_are_skipped_not_fatal(renderer):
     scene = road_scene(lanes=1)
     bad = [Boundary(np.zeros((1, 2)), K.SOLID), Boundary(np.full((5, 2), np.nan), K.DASHED),

@@ -148,6 +148,8 @@ class Renderer:
     def render(self, scene: Scene, appearance: Appearance | None = None,
                rng: np.random.Generator | None = None) -> np.ndarray:
         """(H, W, 3) uint8 RGB image of `scene`; per-frame effects (wiper, noise) draw from `rng`."""
+        if not np.all(np.isfinite([scene.ego.x_m, scene.ego.y_m, scene.ego.yaw_rad])):
+            raise ValueError(f"render: the ego pose must be finite, got {scene.ego}")
         look = appearance or Appearance()
         rng = rng if rng is not None else np.random.default_rng(0)
         img = self._sky.copy()
