@@ -291,21 +291,27 @@ def _execute_then_unsafe(after_s: float) -> Harness:
     return h
 
 
+def _returns_to_origin(h: Harness, outcome: str) -> None:
+    """The return is part of the manoeuvre (corridor spans both lanes), indicator off, then LANE_KEEP."""
+    assert h.status.mode == Mode.LANE_CHANGE and f"lane change {outcome}, returning" in h.status.reason
+    assert h.status.lane_change_phase == LaneChangePhase.EXECUTE and h.status.lane_change_direction == 1
+    assert h.traj.turn_signal == TurnSignal.OFF and h.intent.intent == IntentKind.KEEP_LANE
+    h.run(6.0)
+    assert h.status.mode == Mode.LANE_KEEP and h.status.reason == f"back in the origin lane, lane change {outcome}"
+    assert h.mm.lane_change is None and h.traj.y_m[0] == pytest.approx(0.0, abs=0.01)
+    sigma_peak = max(float(tr.y_m[0]) for _, tr, _, _ in h.history[-130:])
+    assert sigma_peak < 3.5 * 0.5  # the return never carries the car over the line
+
+
 def test_cancel_while_still_in_own_lane():
     h = _execute_then_unsafe(0.5)
-    assert h.status.mode == Mode.LANE_KEEP and "cancelled" in h.status.reason
-    assert h.traj.turn_signal == TurnSignal.OFF
-    h.run(4.0)
-    assert h.mm.lane_change is None and h.traj.y_m[0] == pytest.approx(0.0, abs=0.01)
+    _returns_to_origin(h, "cancelled")
 
 
 def test_abort_back_to_origin_lane():
-    h = _execute_then_unsafe(1.7)
-    assert h.status.mode == Mode.LANE_KEEP and "aborted" in h.status.reason
-    y_at_abort = h.traj.y_m[0]
-    assert y_at_abort > 0.8
-    h.run(4.0)
-    assert h.traj.y_m[0] == pytest.approx(0.0, abs=0.01)
+    h = _execute_then_unsafe(1.45)
+    assert h.traj.y_m[0] > 0.8
+    _returns_to_origin(h, "aborted")
 
 
 def test_no_abort_once_past_the_line():

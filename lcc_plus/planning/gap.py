@@ -48,17 +48,27 @@ def rear_usable(rear: RearSensing, p: ModeManagerParams) -> bool:
 
 
 def assess_gap(p: ModeManagerParams, side: int, ego_speed_mps: float, lane_width_m: float,
-               lead_target: Lead, rear: RearSensing) -> GapResult:
-    """Is the target lane on `side` (+1 left, -1 right) free enough to move into now?"""
+               lead_target: Lead, rear: RearSensing, executing: bool = False) -> GapResult:
+    """Is the target lane on `side` (+1 left, -1 right) free enough to move into now?
+
+    To start, vehicles ahead need the RSS distance. Once the car moves over (`executing`),
+    the speed plan already follows the target-lane lead, so only a vehicle ahead closer
+    than the shortest following distance (`time_gap_min_s`) is a reason to go back;
+    vehicles beside and behind are judged the same way in both cases.
+    """
     if not rear_usable(rear, p):
         return GapResult(False, "unsafe gap: no rear sensing")
     if (rear.blind_spot_left if side > 0 else rear.blind_spot_right):
         return GapResult(False, "unsafe gap: vehicle in blind spot")
     rss = dict(response_s=p.rss_response_time_s, accel_max_mps2=p.rss_accel_max_mps2,
                brake_min_mps2=p.rss_brake_min_mps2, brake_max_mps2=p.rss_brake_max_mps2)
+    def front_need(v_front: float) -> float:
+        if executing:
+            return max(p.gap_min_m, p.time_gap_min_s * ego_speed_mps)
+        return max(p.gap_min_m, rss_safe_distance_m(ego_speed_mps, v_front, **rss))
+
     if lead_exists(lead_target, p):
-        v_front = max(ego_speed_mps + lead_target.relative_speed_mps, 0.0)
-        need = max(p.gap_min_m, rss_safe_distance_m(ego_speed_mps, v_front, **rss))
+        need = front_need(max(ego_speed_mps + lead_target.relative_speed_mps, 0.0))
         if lead_target.distance_m < need:
             return GapResult(False, f"unsafe gap: vehicle ahead at {lead_target.distance_m:.0f} m < {need:.0f} m")
     front = p.vehicle_length_m - p.rear_overhang_m
@@ -73,7 +83,7 @@ def assess_gap(p: ModeManagerParams, side: int, ego_speed_mps: float, lane_width
         half = 0.5 * max(ob.length_m, 0.0)
         if ob.x_m - half > front:
             gap = ob.x_m - half - front
-            need = max(p.gap_min_m, rss_safe_distance_m(ego_speed_mps, max(ob.vx_mps, 0.0), **rss))
+            need = front_need(max(ob.vx_mps, 0.0))
             where = "ahead"
         elif ob.x_m + half < back:
             gap = back - (ob.x_m + half)

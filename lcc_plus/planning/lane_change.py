@@ -6,7 +6,8 @@ width has to be assumed and the lateral motion is exactly the lane offset. Lanes
 are named relative to the perceived ego lane (`origin_rel`, `target_rel`); when the
 perception re-indexes the lanes as the car crosses the line, `shift` follows it.
 Cancel and abort replace sigma by a quintic from its current value, rate and
-acceleration back to 0 (the origin lane).
+acceleration back to 0 (the origin lane); the manoeuvre (phase EXECUTE, indicator
+off) lasts until the car is back, so the corridor still spans both lanes.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import numpy as np
 from lcc_plus.common.types import LaneChangePhase, LaneChangeTrigger
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import Quintic, min_duration_s
+
+RETURN_DURATIONS_S = np.arange(1.0, 8.01, 0.25)
 
 
 @dataclass
@@ -36,6 +39,7 @@ class LaneChange:
     complete_s: float = math.nan
     unsafe_cycles: int = 0
     returning: bool = False        # cancelled or aborted: sigma goes back to 0
+    outcome: str = ""              # "cancelled" or "aborted" while returning
 
     def __post_init__(self) -> None:
         self.target_rel = self.direction
@@ -80,15 +84,35 @@ class LaneChange:
         self.profile_start_s = now_s
         self.phase = LaneChangePhase.EXECUTE
 
-    def start_return(self, p: ModeManagerParams, now_s: float) -> None:
-        """Cancel or abort: back to the origin lane from the current blend state."""
-        s, v, a = self.state(now_s)
-        t = min_duration_s(max(s, 1e-3) * max(self.width_m, p.lane_width_min_m), p.lane_change_lat_accel_mps2,
-                           p.lane_change_lat_jerk_mps3)
-        self.profile = Quintic.between(s, v, a, 0.0, max(t, 1.0))
+    def return_profile(self, p: ModeManagerParams, now_s: float) -> tuple[Quintic, float]:
+        """(profile, peak sigma) of a return to the origin lane starting now.
+
+        Among returns whose lateral acceleration stays within `return_lat_accel_mps2`, the
+        one with the least overshoot of the lateral motion already under way.
+        """
+        s, v, _ = self.state(now_s)
+        limit = p.return_lat_accel_mps2 / max(self.width_m, p.lane_width_min_m)
+        best: tuple[float, Quintic] | None = None
+        # The starting acceleration is free (a step the steering lag smooths): start braking at once.
+        for a0 in np.linspace(-limit, 0.0, 5):
+            for t in RETURN_DURATIONS_S:
+                q = Quintic.between(s, v, float(a0), 0.0, float(t))
+                sigma, _, accel = q.derivatives(np.linspace(0.0, t, 60))
+                if np.max(np.abs(accel)) <= limit:
+                    if best is None or float(np.max(sigma)) < best[0]:
+                        best = (float(np.max(sigma)), q)
+                    break
+        if best is None:
+            q = Quintic.between(s, v, 0.0, 0.0, float(RETURN_DURATIONS_S[-1]))
+            best = (float(np.max(q.derivatives(np.linspace(0.0, q.duration_s, 60))[0])), q)
+        return best[1], best[0]
+
+    def start_return(self, profile: Quintic, now_s: float, outcome: str) -> None:
+        """Cancel or abort (`outcome`) along `profile` (from `return_profile`)."""
+        self.profile = profile
         self.profile_start_s = now_s
         self.returning = True
-        self.phase = LaneChangePhase.NONE
+        self.outcome = outcome
 
     def shift(self, lanes: int) -> None:
         """The perception re-indexed its lanes by `lanes` (+1: the left lane is now the ego lane)."""

@@ -262,7 +262,7 @@ class ModeManager:
             self._transition(now, Mode.TAKEOVER_REQUESTED, why)
         elif self.mode == Mode.TAKEOVER_REQUESTED and not demand and not own:
             lc = self.lane_change
-            back = Mode.LANE_CHANGE if lc is not None and not lc.returning else Mode.LANE_KEEP
+            back = Mode.LANE_CHANGE if lc is not None else Mode.LANE_KEEP
             self._transition(now, back, "takeover demand cleared")
 
     def _own_takeover_reason(self, now: float, speed: float, perception: Perception) -> str:
@@ -335,6 +335,8 @@ class ModeManager:
                 self._refuse(now, "lane change in progress: returning to the origin lane")
             if lc.profile_done(now):
                 self.lane_change = None
+                if self.mode == Mode.LANE_CHANGE:
+                    self._transition(now, Mode.LANE_KEEP, f"back in the origin lane, lane change {lc.outcome}")
             return
         if request == -lc.direction:
             self._cancel_or_abort(now, "driver cancelled with the lever", view, force=lc.phase == LaneChangePhase.PREPARE)
@@ -396,7 +398,7 @@ class ModeManager:
         if lc.committed_lanes_shifted:
             return
         gap = assess_gap(self.p, lc.direction, speed, view.width_m,
-                         perception.lead_left if lc.direction > 0 else perception.lead_right, rear)
+                         perception.lead_left if lc.direction > 0 else perception.lead_right, rear, executing=True)
         lc.unsafe_cycles = 0 if gap.safe else lc.unsafe_cycles + 1
         if lc.unsafe_cycles >= self.p.unsafe_cycles_to_cancel:
             self._cancel_or_abort(now, gap.reason, view, force=False)
@@ -407,15 +409,17 @@ class ModeManager:
         if lc.phase == LaneChangePhase.PREPARE or force:
             self._drop(now, why)
             return
+        if lc.committed_lanes_shifted:
+            return
         sigma = lc.state(now)[0]
         body_in_lane = sigma * lc.width_m <= 0.5 * (lc.width_m - self.p.vehicle_width_m)
-        if lc.committed_lanes_shifted or (not body_in_lane and sigma > self.p.abort_max_progress):
-            return
+        profile, peak = lc.return_profile(self.p, now)
+        if not body_in_lane and peak > self.p.abort_max_progress:
+            return  # the way back would carry the car further over the line than going on
         kind = "cancelled" if body_in_lane else "aborted"
-        lc.start_return(self.p, now)
+        lc.start_return(profile, now, kind)
         self._last_lane_change_end_s = now
-        back = Mode.LANE_KEEP if self.mode == Mode.LANE_CHANGE else self.mode
-        self._transition(now, back, f"lane change {kind}, back to the origin lane: {why}")
+        self._transition(now, self.mode, f"lane change {kind}, returning to the origin lane: {why}")
 
     # -- nudging -------------------------------------------------------------------------------
     def _nudge_logic(self, now: float, speed: float, view: LaneView, perception: Perception,
@@ -528,7 +532,7 @@ class ModeManager:
     # -- outputs -------------------------------------------------------------------------------
     def _status(self, now: float) -> ModeStatus:
         lc = self.lane_change
-        active = lc is not None and not lc.returning
+        active = lc is not None and self.mode in (Mode.LANE_CHANGE, Mode.TAKEOVER_REQUESTED)
         return ModeStatus(
             stamp_s=now, mode=self.mode, previous_mode=self.previous_mode,
             lane_change_phase=lc.phase if active else LaneChangePhase.NONE,

@@ -52,8 +52,10 @@ class ModeManagerParams:
     complete_hold_s: float = spec("COMPLETE phase with the indicator going off (R79 <= 0.5 s)", unit="s",
                                   min=0.0, max=0.5)
     unsafe_cycles_to_cancel: int = spec("consecutive unsafe gap checks before cancel or abort", min=1, max=50)
-    abort_max_progress: float = spec("abort back to the origin lane only below this fraction of the offset",
+    abort_max_progress: float = spec("abort only if the return keeps the offset below this fraction of a lane",
                                      min=0.0, max=1.0)
+    return_lat_accel_mps2: float = spec("lateral acceleration of a cancel or abort back to the origin lane",
+                                        unit="m/s^2", min=0.5, max=3.5)
     traffic_rules_location: str = spec("lanelet2 traffic-rules country", choices=("Germany",))
     # System-initiated lane changes (R171)
     system_lane_change_enabled: bool = spec("allow system-initiated lane changes")
