@@ -9,11 +9,13 @@ from lcc_plus.common.params import ParamError
 from lcc_plus.sim.camera import CameraModel
 
 PINHOLE = {"distortion_model": "none"}
+BARREL = {"distortion_model": "plumb_bob", "distortion_coeffs": [-0.10, 0.02, 0.001, -0.001, 0.0]}
 
 
 @pytest.fixture(scope="module")
 def cam() -> CameraModel:
-    return CameraModel.from_config()
+    """A camera with lens distortion, so that every path below exercises it."""
+    return CameraModel.from_config(BARREL)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def pinhole() -> CameraModel:
     return CameraModel.from_config(PINHOLE)
 
 
-@pytest.mark.parametrize("overrides", [PINHOLE, {}])
+@pytest.mark.parametrize("overrides", [PINHOLE, {}, BARREL])
 def test_point_on_optical_axis_maps_to_principal_point(overrides):
     cam = CameraModel.from_config(overrides)
     axis_base = cam.r_opt_base[2]  # optical z expressed in base_link
@@ -120,5 +122,13 @@ def test_undistort_moves_a_dot_to_its_pinhole_position(cam):
     ({"distortion_coeffs": [0.1, 0.0]}, "5 distortion_coeffs"),
 ])
 def test_bad_camera_config_is_rejected(overrides, message):
+    overrides = {**BARREL, **overrides}
     with pytest.raises(ParamError, match=message):
         CameraModel.from_config(overrides)
+
+
+def test_default_camera_is_an_ideal_lens():
+    cam = CameraModel.from_config()
+    assert not cam.distorted and cam.to_camera_info()["d"] == [0.0] * 5
+    img = np.zeros((cam.height, cam.width, 3), np.uint8)
+    assert cam.undistort(img) is img

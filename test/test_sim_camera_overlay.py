@@ -7,9 +7,10 @@ from lcc_plus.sim import overlay
 from lcc_plus.sim.camera import CameraModel
 
 
-@pytest.fixture(scope="module")
-def cam() -> CameraModel:
-    return CameraModel.from_config()
+@pytest.fixture(scope="module", params=[None, {"distortion_coeffs": [-0.10, 0.02, 0.0, 0.0, 0.0]}],
+                ids=["ideal lens", "barrel lens"])
+def cam(request) -> CameraModel:
+    return CameraModel.from_config(request.param)
 
 
 @pytest.fixture()

@@ -13,9 +13,13 @@ from lcc_plus.sim.scene import Boundary, BoundaryKind, Pose2D, Scene, VehicleBox
 K = BoundaryKind
 
 
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    return Renderer.from_config()
+BARREL = {"distortion_model": "plumb_bob", "distortion_coeffs": [-0.10, 0.02, 0.0, 0.0, 0.0]}
+
+
+@pytest.fixture(scope="module", params=["ideal lens", "barrel lens"])
+def renderer(request) -> Renderer:
+    """Every test runs with the default ideal lens and with a distorting one (rendered via a remap)."""
+    return Renderer.from_config(BARREL if request.param == "barrel lens" else None)
 
 
 def _pixels(renderer: Renderer, scene: Scene, world_xy: np.ndarray) -> np.ndarray:
@@ -55,7 +59,7 @@ def test_marking_pixels_sit_where_the_projection_says(renderer):
     assert (asphalt.max(axis=1) < 140).all()
     assert (np.abs(asphalt[:, 1] - asphalt[:, 0]) < 15).all()
     # beyond the outer line: grass (green dominates)
-    grass = _colour_at(img, _pixels(renderer, scene, np.column_stack([scene.ego.x_m + ahead, np.full(4, 9.0)])))
+    grass = _colour_at(img, _pixels(renderer, scene, np.column_stack([scene.ego.x_m + ahead + 4.0, np.full(4, 7.8)])))
     assert (grass[:, 1] > grass[:, 0] + 15).all()
 
 
