@@ -97,7 +97,8 @@ def _rgb(values: tuple[float, ...] | np.ndarray, offset: float = 0.0) -> tuple[i
     return int(round(c[0])), int(round(c[1])), int(round(c[2]))
 
 
-def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float) -> np.ndarray:
+def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float | np.ndarray) -> np.ndarray:
+    """Colour a blended toward b by t (0..1; an (N, 1) t gives N colours)."""
     return (1.0 - t) * np.asarray(a, dtype=float) + t * np.asarray(b, dtype=float)
 
 
@@ -222,9 +223,8 @@ class Renderer:
         h, w = self._view.height, self._view.width
         rows = np.arange(h, dtype=float)
         horizon_v = self._horizon_row()
-        t = np.clip(rows / max(horizon_v, 1.0), 0.0, 1.0)[:, None] ** 0.7
-        col = _mix(self.p.sky_zenith_rgb, self.p.sky_horizon_rgb, 0.0) * (1.0 - t) + \
-            _mix(self.p.sky_zenith_rgb, self.p.sky_horizon_rgb, 1.0) * t
+        t = np.clip(rows / max(horizon_v, 1.0), 0.0, 1.0)[:, None] ** 0.7  # lighter close to the horizon
+        col = _mix(self.p.sky_zenith_rgb, self.p.sky_horizon_rgb, t)
         return np.repeat(np.clip(col, 0, 255).astype(np.uint8)[:, None, :], w, axis=1)
 
     def _horizon_row(self) -> float:
