@@ -412,3 +412,13 @@ def test_system_refusal_is_recorded_once_per_hold():
     h.run(4.5)
     refusals = [e for e in h.mm.drain_events() if e.reason.startswith("refused")]
     assert 1 <= len(refusals) <= 2 and "solid line" in refusals[0].reason and "system (slow_lead)" in refusals[0].reason
+
+
+def test_driver_request_supersedes_a_preparing_system_lane_change():
+    h = Harness().engage()
+    h.per = perception(left_lane=True)
+    h.run(2.5)  # keep-right return preparing
+    assert h.status.lane_change_trigger == LaneChangeTrigger.KEEP_RIGHT
+    h.run(lever=Lever.LEFT)
+    assert h.status.mode == Mode.LANE_CHANGE and h.status.lane_change_trigger == LaneChangeTrigger.DRIVER
+    assert h.status.lane_change_direction == 1 and "superseded" in h.status.last_refusal

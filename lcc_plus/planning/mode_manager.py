@@ -338,6 +338,10 @@ class ModeManager:
                 if self.mode == Mode.LANE_CHANGE:
                     self._transition(now, Mode.LANE_KEEP, f"back in the origin lane, lane change {lc.outcome}")
             return
+        if request and lc.system_initiated and lc.phase == LaneChangePhase.PREPARE:
+            self._drop(now, "superseded by the driver's request")
+            self._request(now, request, LaneChangeTrigger.DRIVER, speed, view, perception, rear, takeover)
+            return
         if request == -lc.direction:
             self._cancel_or_abort(now, "driver cancelled with the lever", view, force=lc.phase == LaneChangePhase.PREPARE)
             return
