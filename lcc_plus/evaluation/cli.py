@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--faults", nargs="?", const="all", default=None,
                         help=f"inject faults: `all` (default when given) or a comma list of {', '.join(FAULT_KINDS)}")
     parser.add_argument("--model", default=None, help="ONNX model for the stack (default: config/vla.yaml)")
+    parser.add_argument("--max-s", type=float, default=None,
+                        help="stop each run after this much simulated time (smoke tests)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -82,6 +84,8 @@ def command_line(args) -> str:
         parts.append(f"--faults {args.faults}")
     if args.model:
         parts.append(f"--model {Path(args.model).name}")
+    if args.max_s is not None:
+        parts.append(f"--max-s {args.max_s:g}")
     return " ".join(parts)
 
 
@@ -99,7 +103,7 @@ def build_specs(args, out_dir: Path) -> list[RunSpec]:
                 for fault in faults:
                     specs.append(RunSpec(suite, name, driver, seed, str(out_dir), map_path=args.map_path,
                                          fault=fault, video=args.video, plot=not args.no_plots,
-                                         model_path=args.model))
+                                         model_path=args.model, max_s=args.max_s))
     return specs
 
 
@@ -120,7 +124,9 @@ def run(args) -> int:
         "sim_s": sum(float(r.trace.t_s[-1]) for r in results)})
     print(f"wrote {json_path} and {md_path} ({len(results)} runs, {wall_s:.1f} s wall)")
     _print_summary(rep)
-    return 0
+    for e in rep["errors"]:
+        print(f"  ERROR {e}", file=sys.stderr)
+    return 1 if rep["errors"] else 0
 
 
 def _print_summary(rep: dict) -> None:

@@ -108,8 +108,12 @@ def planner_request(monitor: TakeoverDemand, status: ModeStatus, command: Comman
     return monitor
 
 
-def _ground_truth(obs, intent: Intent) -> Perception:
-    return obs.gt
+def _ground_truth(obs, intent: Intent) -> Perception | None:
+    """The true lanes and objects; None when the car is off the road (there are no lanes to give)."""
+    try:
+        return obs.gt
+    except RuntimeError:
+        return None
 
 
 def _true_rear(obs):

@@ -27,6 +27,7 @@ class RunResult:
 
     trace: Trace
     files: dict[str, str]
+    error: str | None = None  # the run stopped on an exception (the trace holds what ran until then)
 
 
 def _clean(x):
@@ -52,6 +53,7 @@ def _run_entry(r: RunResult, p: EvaluationParams) -> dict:
         "events": [asdict(e) for e in t.events],
         "lane_changes": [asdict(c) for c in t.lane_changes],
         "files": dict(sorted(r.files.items())),
+        "error": r.error,
     }
 
 
@@ -90,6 +92,7 @@ def build(results: Sequence[RunResult], p: EvaluationParams, request: dict) -> d
         "overall": overall,
         "suites": per_suite,
         "runs": [_run_entry(r, p) for r in results],
+        "errors": [f"{r.trace.driver}/{r.trace.scenario}/s{r.trace.seed}: {r.error}" for r in results if r.error],
     })
 
 
@@ -167,6 +170,9 @@ def markdown(report: dict) -> str:
              f", decel {report['params']['lon_decel_limit_mps2']} m/s^2, lon jerk "
              f"{report['params']['lon_jerk_limit_mps3']} m/s^3).", "",
              "## All runs", ""]
+    if report["errors"]:
+        lines[-2:-2] = ["**Runs that stopped on an error (their KPIs cover the part that ran):**", ""] + [
+            f"- {e}" for e in report["errors"]] + [""]
     overall = report["overall"]
     lines += _table(KPI_COLUMNS, [_kpi_row(d, k) for d, k in overall.items() if d != "comparison"])
     lines += _comparison_lines(overall["comparison"])

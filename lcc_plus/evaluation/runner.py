@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class RunSpec:
     video: bool = False
     plot: bool = True
     model_path: str | None = None
+    max_s: float | None = None  # stop earlier than the scenario does (smoke tests)
 
     @property
     def run_id(self) -> str:
@@ -58,14 +60,30 @@ def run_one(spec: RunSpec) -> RunResult:
     from lcc_plus.sim.world import World
 
     p = eval_params.load()
-    scenario = scenarios.get(spec.scenario)
-    world = World(scenario, spec.seed, render=needs_images(spec.driver) or spec.video, map_path=spec.map_path)
+    scenario = scenarios.from_map(spec.map_path) if spec.map_path else scenarios.get(spec.scenario)
+    world = World(scenario, spec.seed, render=needs_images(spec.driver) or spec.video)
     policy = make_policy(spec.driver, Path(spec.model_path) if spec.model_path else None)
     fault = _make_fault(spec, scenario) if spec.fault else None
     rec = _Recorder()
+    error = None
+    try:
+        _drive(spec, world, policy, fault, rec, p)
+    except Exception as err:  # one broken run must not hide the others: it is reported as an error
+        error = _describe_error(err)
+        if len(world.log) == 0:
+            raise RuntimeError(f"{spec.run_id}: failed before the first step: {error}") from err
+    extra = _fault_events(fault)
+    trace = trace_from_world(world.log, suite=spec.suite, scenario=spec.scenario, driver=spec.driver,
+                             seed=spec.seed, planner_lane_changes=rec.tracker.changes, extra_events=extra)
+    files = _write_files(spec, trace, rec, p)
+    return RunResult(trace, files, error)
+
+
+def _drive(spec: RunSpec, world, policy, fault: FaultInjector | None, rec: _Recorder, p) -> None:
+    """The closed loop until the world is done (or `spec.max_s`)."""
     video_steps = int(round(p.video_max_s / world.p.step_s))
     step = 0
-    while not world.done:
+    while not world.done and (spec.max_s is None or world.time_s < spec.max_s - 1e-9):
         obs = world.observe()
         if fault is not None:
             obs = fault.apply(obs)
@@ -82,11 +100,13 @@ def run_one(spec: RunSpec) -> RunResult:
         if fault is not None:
             fault.observe_answer(obs.stamp_s, command, takeover, len(world.driver.takeovers) > takeovers_before)
         step += 1
-    extra = _fault_events(fault)
-    trace = trace_from_world(world.log, suite=spec.suite, scenario=spec.scenario, driver=spec.driver,
-                             seed=spec.seed, planner_lane_changes=rec.tracker.changes, extra_events=extra)
-    files = _write_files(spec, trace, rec, p)
-    return RunResult(trace, files)
+
+
+def _describe_error(err: Exception) -> str:
+    """Type, message and the innermost frame inside lcc_plus (where to look)."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "lcc_plus" in f.filename]
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno} ({frames[-1].name})" if frames else ""
+    return f"{type(err).__name__}: {err}{where}"
 
 
 def _make_fault(spec: RunSpec, scenario) -> FaultInjector:
