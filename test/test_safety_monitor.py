@@ -284,6 +284,16 @@ def test_brake_takes_over_during_an_mrm():
     assert out.takeover.level == TakeoverLevel.NONE
 
 
+def test_a_planner_that_disengages_during_a_demand_does_not_drop_the_car():
+    f = engaged_feed()
+    f.hands_on = False
+    f.run(15.5)                                   # optical hands-off warning
+    f.command = replace(f.command, engaged=False, accel_mps2=3.0)
+    out = f.run(0.2)[-1]
+    assert out.command.engaged and out.command.source == CommandSource.HOLD
+    assert "planner disengaged" in out.report.veto_reason and out.command.accel_mps2 < 0.0
+
+
 def test_engage_press_during_a_demand_does_not_cancel_it():
     f = engaged_feed()
     f.drop.add("command")

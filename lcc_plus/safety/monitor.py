@@ -204,8 +204,35 @@ class SafetyMonitor:
     def _fresh(self, topic: str, t: float) -> bool:
         return not self.watchdog.is_stale(topic, t)
 
-    def _situation_checks(self, t: float, speed_mps: float, candidate: Command | None) -> list[Check]:
+    def _demanding(self, t: float) -> bool:
+        """A takeover demand, an attention warning or a manoeuvre of ours is under way."""
+        return self.demand.active or self.latch != Latch.NONE or \
+            most_severe(self.hands_off.stage(t), self.eyes_off.stage(t)).level > TakeoverLevel.NONE
+
+    def _engaged(self, t: float, planner_engaged: bool) -> bool:
+        """In control: armed, and the planner engaged or a demand of ours under way (the monitor
+        keeps the car until the driver takes it)."""
+        return self.armed and (planner_engaged or self._demanding(t))
+
+    def _dead_reckon(self, t: float, dt: float) -> float:
+        """Ego speed (measured, or integrated from our own command while the state is stale);
+        moves the held path's ego pose."""
+        if self._fresh("vehicle_state", t):
+            self._speed_mps, yaw_rate = self.ego.speed_mps, self.ego.yaw_rate_radps
+        else:
+            self._speed_mps = max(0.0, self._speed_mps + self._out.accel_mps2 * dt)
+            yaw_rate = self._speed_mps * math.tan(self._out.steering_angle_rad) / self.p.wheelbase_m
+        self.hold.advance(self._speed_mps, yaw_rate, dt)
+        return self._speed_mps
+
+    def _situation_checks(self, t: float, speed_mps: float, candidate: tuple[Command, list[Check]] | None,
+                          planner_engaged: bool) -> list[Check]:
         p, out = self.p, []
+        absolute = candidate is not None and any(
+            c.active for c in candidate[1] if c.name in ("filter:steer_angle_rad", "filter:lat_accel_mps2"))
+        excessive = self._excessive.update(absolute and planner_engaged, t)
+        out.append(Check("excessive_actuation_s", self._excessive.held_s(t), p.excessive_actuation_s, excessive,
+                         Severity.NONCRITICAL))
         for name, (size, at) in self._clock_events.items():
             out.append(Check(name, size, p.clock_jump_forward_s if "forward" in name else 0.0,
                              t - at <= p.rejected_window_s, Severity.NONCRITICAL))
@@ -221,7 +248,7 @@ class SafetyMonitor:
         if q is not None and candidate is not None:
             left, right = corridor_lines(q.lane_lines, self._lane_change_side())
             clearance = predicted_lane_clearance_m(
-                left, right, speed_mps, candidate.steering_angle_rad, p.wheelbase_m, p.vehicle_width_m,
+                left, right, speed_mps, candidate[0].steering_angle_rad, p.wheelbase_m, p.vehicle_width_m,
                 p.lane_departure_horizon_s, p.lane_line_min_probability)
         departing = self._departure.update(clearance < -p.lane_departure_margin_m, t)
         out.append(Check("lane_departure_clearance_m", clearance, -p.lane_departure_margin_m, departing,
@@ -250,60 +277,59 @@ class SafetyMonitor:
         self._last_tick_t = t
         now = now_s if math.isfinite(now_s) else self._out.stamp_s
 
-        ego_fresh = self._fresh("vehicle_state", t)
-        if ego_fresh:
-            self._speed_mps = self.ego.speed_mps
-            yaw_rate = self.ego.yaw_rate_radps
-        else:  # dead-reckon on what we command
-            self._speed_mps = max(0.0, self._speed_mps + self._out.accel_mps2 * dt)
-            yaw_rate = self._speed_mps * math.tan(self._out.steering_angle_rad) / p.wheelbase_m
-        speed = self._speed_mps
-        self.hold.advance(speed, yaw_rate, dt)
+        speed = self._dead_reckon(t, dt)
         standstill = speed <= p.standstill_speed_mps
 
         driver = self.driver if self._fresh("driver_input", t) else None
         override = driver is not None and abs(driver.steering_torque_nm) > p.override_torque_nm
         if override:
             self._override_until_t = t + p.override_release_s
-        brake = driver is not None and driver.brake_pedal > p.brake_pedal_takeover
         engage_edge, disengage_edge = self._engage_edge, self._disengage_edge
         self._engage_edge = self._disengage_edge = False
 
         planner_engaged = self.proposed is not None and self.proposed.engaged
-        engaged = self.armed and (planner_engaged or self.demand.active or self.latch != Latch.NONE)
+        engaged = self._engaged(t, planner_engaged)
         attentive_needed = engaged and driver is not None
         self.hands_off.update(attentive_needed and not driver.hands_on, t)
         self.eyes_off.update(attentive_needed and not driver.eyes_on_road, t)
 
         # The planner's command through the gate, as a candidate for the checks (gate state untouched).
         candidate = self.gate.filter(self.proposed, speed, dt, commit=False) if self.proposed is not None else None
-        checks = self.watchdog.checks(t) + self._situation_checks(t, speed, candidate[0] if candidate else None)
-        if candidate is not None:
-            absolute = any(c.active for c in candidate[1]
-                           if c.name in ("filter:steer_angle_rad", "filter:lat_accel_mps2"))
-            excessive = self._excessive.update(absolute and planner_engaged, t)
-            checks.append(Check("excessive_actuation_s", self._excessive.held_s(t), p.excessive_actuation_s,
-                                excessive, Severity.NONCRITICAL))
+        checks = self.watchdog.checks(t) + self._situation_checks(t, speed, candidate, planner_engaged)
         failing = [c for c in checks if c.active]
 
-        def first(severity: Severity) -> Check | None:
-            # The attention timers escalate on their own clock, not through the demand.
-            return next((c for c in failing if c.severity == severity and c.name not in ATTENTION), None)
+        engaged = self._driver_actions(t, engaged, planner_engaged, failing, driver, override, standstill,
+                                       speed, engage_edge, disengage_edge)
+        stage = self._escalate(t, engaged, failing)
+        cmd, source_checks, veto = self._command(now, t, dt, speed, engaged, planner_engaged)
+        checks += source_checks
+        self._out = cmd
 
-        veto = ""
-        # Driver takeover: ends any demand or manoeuvre and disarms.
-        takeover_pending = self.demand.active or self.latch != Latch.NONE or \
-            most_severe(self.hands_off.stage(t), self.eyes_off.stage(t)).level > TakeoverLevel.NONE
-        if self.armed and (brake or disengage_edge or (override and takeover_pending)):
-            why = "brake" if brake else "cancel" if disengage_edge else "steering"
-            self._disarm(f"driver took over ({why})")
+        report, takeover = self._report(now, t, checks, stage, veto, engaged)
+        diagnostics = self._diagnostics(t, report, cmd)
+        return MonitorOutput(cmd, report, takeover, diagnostics)
+
+    def _driver_actions(self, t: float, engaged: bool, planner_engaged: bool, failing: list[Check],
+                        driver: DriverControls | None, override: bool, standstill: bool, speed: float,
+                        engage_edge: bool, disengage_edge: bool) -> bool:
+        """Takeover (brake, cancel, or steering while a demand or manoeuvre is under way) disarms;
+        an engage press arms when allowed. Returns whether the system is engaged now."""
+        brake = driver is not None and driver.brake_pedal > self.p.brake_pedal_takeover
+        if self.armed and (brake or disengage_edge or (override and self._demanding(t))):
+            self._disarm(f"driver took over ({'brake' if brake else 'cancel' if disengage_edge else 'steering'})")
             engaged = False
         if not self.armed and (override or brake or disengage_edge):
             self._took_over = True
-
         if engage_edge and (not self.armed or self.demand.active or self.latch != Latch.NONE):
             self._try_arm(failing, standstill, speed)
-            engaged = self.armed and (planner_engaged or self.demand.active or self.latch != Latch.NONE)
+            engaged = self._engaged(t, planner_engaged)
+        return engaged
+
+    def _escalate(self, t: float, engaged: bool, failing: list[Check]) -> Stage:
+        """Failing checks raise the demand or latch a manoeuvre (only while engaged); the stage now."""
+        def first(severity: Severity) -> Check | None:
+            # The attention timers escalate on their own clock, not through the demand.
+            return next((c for c in failing if c.severity == severity and c.name not in ATTENTION), None)
 
         if engaged:
             imminent, critical, noncritical = (first(s) for s in
@@ -317,34 +343,28 @@ class SafetyMonitor:
         stage = most_severe(self.demand.stage(t), self.hands_off.stage(t), self.eyes_off.stage(t))
         if engaged and stage.level == TakeoverLevel.MRM and self.latch == Latch.NONE:
             self._set_latch(Latch.MRM, stage.reason)
+        return stage
 
-        hold_topics = [n for n, (_, _, hold) in TOPICS.items() if hold and self.watchdog.is_stale(n, t)]
-        yielding = t < self._override_until_t
+    def _command(self, now: float, t: float, dt: float, speed: float, engaged: bool,
+                 planner_engaged: bool) -> tuple[Command, list[Check], str]:
+        """The command of this tick, the gate's checks and the veto reason ('' when none)."""
+        silent = [n for n, (_, _, hold) in TOPICS.items() if hold and self.watchdog.is_stale(n, t)]
         if not engaged:
-            cmd, source_checks = self._idle(now), []
-            if planner_engaged and not self.armed:
-                veto = f"not engaged: {self._refusal or 'waiting for the driver to engage'}"
-        elif yielding:
-            cmd, source_checks = self._idle(now), []
-            veto = "driver override: steering torque above threshold"
-        elif self.latch == Latch.EMERGENCY:
-            cmd, source_checks = self._stop(now, dt, speed, CommandSource.EMERGENCY)
-            veto = f"emergency stop: {self._latch_reason}"
-        elif self.latch == Latch.MRM:
-            cmd, source_checks = self._stop(now, dt, speed, CommandSource.MRM)
-            veto = f"minimal-risk manoeuvre: {self._latch_reason}"
-        elif hold_topics:
-            cmd, source_checks = self._stop(now, dt, speed, CommandSource.HOLD)
-            veto = f"hold lane and slow: stale {', '.join(hold_topics)}"
-        else:
-            cmd, source_checks = self.gate.filter(replace(self.proposed, stamp_s=now, engaged=True,
-                                                          source=CommandSource.PLANNER), speed, dt)
-        checks += source_checks
-        self._out = cmd
-
-        report, takeover = self._report(now, t, checks, stage, veto, engaged or yielding)
-        diagnostics = self._diagnostics(t, report, cmd)
-        return MonitorOutput(cmd, report, takeover, diagnostics)
+            veto = f"not engaged: {self._refusal or 'waiting for the driver to engage'}" \
+                if planner_engaged and not self.armed else ""
+            return self._idle(now), [], veto
+        if t < self._override_until_t:
+            return self._idle(now), [], "driver override: steering torque above threshold"
+        if self.latch == Latch.EMERGENCY:
+            return *self._stop(now, dt, speed, CommandSource.EMERGENCY), f"emergency stop: {self._latch_reason}"
+        if self.latch == Latch.MRM:
+            return *self._stop(now, dt, speed, CommandSource.MRM), f"minimal-risk manoeuvre: {self._latch_reason}"
+        if silent or not planner_engaged:
+            why = f"stale {', '.join(silent)}" if silent else "planner disengaged during a takeover demand"
+            return *self._stop(now, dt, speed, CommandSource.HOLD), f"hold lane and slow: {why}"
+        cmd, checks = self.gate.filter(replace(self.proposed, stamp_s=now, engaged=True,
+                                               source=CommandSource.PLANNER), speed, dt)
+        return cmd, checks, ""
 
     # ------------------------------------------------------------------ helpers
     def _try_arm(self, failing: list[Check], standstill: bool, speed: float) -> None:
