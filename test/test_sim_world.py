@@ -1,4 +1,6 @@
 """World API, observations, determinism, the log."""
+import dataclasses
+
 import numpy as np
 import pytest
 from sim_helpers import follow_command
@@ -87,9 +89,9 @@ def test_system_is_in_control_only_when_engaged():
 def test_collision_is_logged_with_fault():
     world = World(scenarios.get("stopped_vehicle"), 0, render=False)
     while not world.done and not world.log.events_of("collision"):
-        cmd = follow_command(world, accel_mps2=1.0)
-        world.driver.p = world.driver.p.__class__(**{**world.driver.p.__dict__, "intervene_ttc_s": 0.3,
-                                                       "harsh_decel_mps2": 10.0})
+        cmd = follow_command(world, accel_mps2=14.0 - world.vehicle.state.speed_mps)
+        world.driver.p = dataclasses.replace(world.driver.p, intervene_ttc_s=0.3, harsh_decel_mps2=10.0,
+                                             intervene_decel_mps2=10.0)
         world.step(cmd, TakeoverDemand())
     hits = world.log.events_of("collision")
     assert hits and hits[0].at_fault and "stopped" in hits[0].detail
@@ -101,3 +103,25 @@ def test_bad_step_arguments_are_rejected():
         world.step(Command(), TakeoverDemand(), dt_s=0.0)
     with pytest.raises(ValueError, match="non-finite"):
         world.step(Command(steering_angle_rad=float("nan"), engaged=True), TakeoverDemand())
+
+
+def test_two_way_road_ground_truth_sees_the_oncoming_lane_edge_and_parked_cars_as_leads():
+    world = World(scenarios.get("intersection_straight"), 0, render=False)
+    left, ego_left, ego_right, _ = world.observe().gt.lane_lines
+    assert ego_left.line_type == LineType.DASHED and ego_right.line_type == LineType.ROAD_EDGE
+    assert left.y_at(0.0) == pytest.approx(ego_left.y_at(0.0) + 3.25, abs=0.1)
+    village = World(scenarios.get("parked_village"), 0, render=False)
+    gt = village.observe().gt
+    assert gt.lead.probability == 1.0 and gt.lead.relative_speed_mps < -5.0
+    assert -1.0 < gt.lead.lateral_offset_m < 0.0  # parked to the right of our driving line
+    # With the nudge the path bends round the first car, so the next one is the lead.
+    assert village.perceive(nudge=True).lead.distance_m > gt.lead.distance_m + 10.0
+
+
+def test_rendered_observation_is_a_camera_image():
+    world = World(scenarios.get("highway_cut_in"), 0, render=True)
+    obs = world.observe()
+    assert obs.image_rgb.dtype == np.uint8 and obs.image_rgb.shape[2] == 3
+    assert obs.image_rgb.shape[0] >= 480 and obs.image_rgb.shape[1] >= 640
+    world.step(Command(), TakeoverDemand())
+    assert not np.array_equal(world.observe().image_rgb, obs.image_rgb)

@@ -93,6 +93,9 @@ def lane_lines(world, chain: list[int], p: GroundTruthParams) -> list[LaneLine]:
     sources: list[tuple[int, list[int], str]] = [(LINE_EGO_LEFT, chain, "left"), (LINE_EGO_RIGHT, chain, "right")]
     if first.left_id is not None:
         sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "left_id"), "left"))
+    elif first.opposite_id is not None:
+        # Two-way road: the far edge of the oncoming lane is its right bound (it runs the other way).
+        sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "opposite_id"), "right"))
     if first.right_id is not None:
         sources.append((LINE_RIGHT_OUTER, _neighbour_chain(net, chain, "right_id"), "right"))
     lines = [LaneLine() for _ in range(4)]
@@ -129,13 +132,16 @@ def _neighbour_chain(net, chain: list[int], attr: str) -> list[int]:
 
 
 def perceive(world, intent: IntentKind | None = None, fork: ForkPreference = ForkPreference.DEFAULT,
-             p: GroundTruthParams | None = None) -> Perception:
+             p: GroundTruthParams | None = None, nudge: bool = False) -> Perception:
     """Ground-truth Perception for the world's current instant.
 
     intent: a lane change to label (None: the lane change the world sees under way,
-    else keep the lane). fork: which branch to take at a split."""
+    else keep the lane). fork: which branch to take at a split. nudge: bend the path
+    past parked cars and obstacles (else they are leads and the speed plan stops
+    behind them, leaving the pass to the planner). Lead distances are bumper to
+    bumper (ego front to the object's rear), lateral offsets from the driving line."""
     p = p or world.gt_params
-    plan = plan_path(world, intent, fork, p)
+    plan = plan_path(world, intent, fork, p, nudge)
     st = world.vehicle.state
     pose = (st.x_m, st.y_m, st.yaw_rad)
     path_ego = to_frame(plan.xy, *pose)
@@ -164,7 +170,8 @@ class PathPlan:
     lead_speed_mps: float
 
 
-def plan_path(world, intent: IntentKind | None, fork: ForkPreference, p: GroundTruthParams) -> PathPlan:
+def plan_path(world, intent: IntentKind | None, fork: ForkPreference, p: GroundTruthParams,
+              nudge: bool = True) -> PathPlan:
     net, st, vp = world.net, world.vehicle.state, world.vp
     pos = world.lane_pos
     if pos is None:
@@ -195,7 +202,10 @@ def plan_path(world, intent: IntentKind | None, fork: ForkPreference, p: GroundT
         ramp = max(25.0, st.speed_mps * p.lane_change_s * max(0.2, 1.0 - progress))
         tau = np.clip((s_grid - s0) / ramp, 0.0, 1.0)
         offset = d_now + (base - d_now) * tau * tau * (3.0 - 2.0 * tau)
-    offset, blockers = _nudge(world, line, s0, offset, p)
+    if nudge:
+        offset, blockers = _nudge(world, line, s0, offset, p)
+    else:
+        blockers = {a.id for a in world.traffic.agents if a.static}
     gap, v_lead = _lead_on_line(world, line, s0, offset, blockers)
     end_gap = _lane_end_gap(net, chain, line, s0)
     t, s, v = _speed_plan(world, line, ids, s0, gap, v_lead, end_gap, p)
@@ -386,25 +396,27 @@ def _idm(v: float, v0: float, gap: float, v_lead: float, p: GroundTruthParams) -
 
 
 def leads(world, plan: PathPlan) -> tuple[Lead, Lead, Lead]:
-    """Nearest vehicle ahead in the ego lane and in the left and right lanes."""
+    """Nearest object ahead in the ego's driving corridor, and in the left and right lanes."""
     net = world.net
     agents, s, d = _agents_on_line(world, plan.line, plan.s0_m)
     vp = world.vp
     front = vp.length_m - vp.rear_overhang_m
     lane = net.lanes[plan.own_chain[0]]
     width = float(lane.width_at(world.lane_pos.s_m)) if world.lane_pos else 3.5
-    best = {0: None, 1: None, -1: None}
+    sides = {1: lane.left_id is not None, -1: lane.right_id is not None}
+    best: dict[int, Lead | None] = {0: None, 1: None, -1: None}
     for a, sa, da in zip(agents, s, d):
         g = sa - 0.5 * a.length_m - (plan.s0_m + front)
         if g < 0 or g > 200.0:
             continue
         d_rel = da - float(np.interp(sa, plan.line.s, plan.offset_m))
-        k = int(round(d_rel / width))
-        if k not in best:
-            continue
-        if k == 0 and abs(d_rel) > 0.5 * (a.width_m + width):
-            continue
+        if abs(d_rel) < 0.5 * (a.width_m + vp.width_m) + 0.3:
+            k = 0
+        else:
+            k = int(round(d_rel / width))
+            if k not in (1, -1) or not sides[k] or abs(d_rel - k * width) > 0.5 * width:
+                continue
         v_rel = a.speed_mps * math.cos(a.yaw_rad - float(plan.line.heading_at(sa))) - world.vehicle.state.speed_mps
         if best[k] is None or g < best[k].distance_m:
-            best[k] = Lead(g, v_rel, d_rel - k * width, 1.0)
+            best[k] = Lead(float(g), float(v_rel), float(d_rel - k * width), 1.0)
     return tuple(best[k] or Lead() for k in (0, 1, -1))

@@ -32,6 +32,7 @@ class Polyline:
         self._s_list = self.s.tolist()
         self._pts_list = pts.tolist()
         self._dir_list = self.seg_dir.tolist()
+        self._curvature: dict[float, np.ndarray] = {}
 
     def project(self, xy: np.ndarray, s_lo: float = -np.inf, s_hi: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
         """(s, d) of each point in `xy` (M, 2), searching segments overlapping [s_lo, s_hi].
@@ -94,10 +95,13 @@ class Polyline:
         return np.arctan2(b[..., 1] - a[..., 1], b[..., 0] - a[..., 0])
 
     def curvature_at(self, s: np.ndarray | float, half_window_m: float = 3.0) -> np.ndarray:
-        """Signed curvature (1/m, positive left) from the heading change over a window."""
-        s_arr = np.asarray(s, dtype=float)
-        dh = wrap_angle(self.heading_at(s_arr + half_window_m) - self.heading_at(s_arr - half_window_m))
-        return dh / (2.0 * half_window_m)
+        """Signed curvature (1/m, positive left) from the heading change over a window,
+        tabulated once per window at the vertices and interpolated."""
+        table = self._curvature.get(half_window_m)
+        if table is None:
+            h = self.heading_at(self.s + half_window_m) - self.heading_at(self.s - half_window_m)
+            table = self._curvature[half_window_m] = wrap_angle(h) / (2.0 * half_window_m)
+        return np.interp(s, self.s, table)
 
     def resampled(self, step_m: float) -> Polyline:
         n = max(2, int(np.ceil(self.length / step_m)) + 1)

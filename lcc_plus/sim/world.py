@@ -14,8 +14,8 @@ observations are in base_link (rear axle, x forward, y left).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,7 @@ from lcc_plus.common.types import (
     IntentKind,
     Lever,
     Perception,
+    RearObject,
     RearSensing,
     TakeoverDemand,
     TurnSignal,
@@ -93,6 +94,11 @@ class Observation:
         if self._gt is None:
             self._gt = perceive(self.world)
         return self._gt
+
+    @property
+    def true_rear(self) -> RearSensing:
+        """Privileged, for the expert: exact rear and side objects (World.true_rear)."""
+        return self.world.true_rear()
 
     @property
     def scene(self) -> Scene:
@@ -236,15 +242,37 @@ class World:
         self._check_done()
 
     # --- privileged helpers (expert, driver model, ground truth) ------------------------------
-    def plan(self, intent: IntentKind | None = None) -> PathPlan:
+    def plan(self, intent: IntentKind | None = None, nudge: bool = True) -> PathPlan:
         """Ground-truth driving line and speed plan for this instant (cached per step)."""
-        key = intent
+        key = (intent, nudge)
         if key not in self._plan_cache:
-            self._plan_cache[key] = plan_path(self, intent, self.fork, self.gt_params)
+            self._plan_cache[key] = plan_path(self, intent, self.fork, self.gt_params, nudge)
         return self._plan_cache[key]
 
-    def perceive(self, intent: IntentKind | None = None) -> Perception:
-        return perceive(self, intent, self.fork)
+    def perceive(self, intent: IntentKind | None = None, nudge: bool = False) -> Perception:
+        """Ground-truth Perception (see ground_truth.perceive)."""
+        return perceive(self, intent, self.fork, nudge=nudge)
+
+    def true_rear(self) -> RearSensing:
+        """Privileged rear sensing: every object behind and beside, exact and without delay."""
+        st = self.vehicle.state
+        objects, left, right = [], False, False
+        rear_x = -self.vp.rear_overhang_m
+        front_x = self.vp.length_m - self.vp.rear_overhang_m
+        for a in self.traffic.agents:
+            rel = to_frame(np.array([a.x_m, a.y_m]), st.x_m, st.y_m, st.yaw_rad)
+            x, y = float(rel[0]), float(rel[1])
+            if x - 0.5 * a.length_m > front_x or x < -self.radar.p.rear_range_m:
+                continue
+            dyaw = a.yaw_rad - st.yaw_rad
+            lane = int(round(y / self.radar.p.lane_width_m))
+            lane = lane if abs(lane) <= 1 else -128
+            objects.append(RearObject(a.id, x, y, a.speed_mps * math.cos(dyaw), a.speed_mps * math.sin(dyaw),
+                                      a.length_m, a.width_m, lane))
+            beside = rear_x - self.radar.p.blind_spot_rear_m <= x + 0.5 * a.length_m
+            left |= lane == 1 and beside
+            right |= lane == -1 and beside
+        return RearSensing(self.time_s, objects, left, right, True, self.radar.p.rear_range_m)
 
     def allowed_speed_mps(self) -> float:
         return self.net.lanes[self.lane_pos.lane_id].speed_limit_mps if self.lane_pos else 0.0
@@ -582,17 +610,10 @@ def _traffic_params() -> TrafficParams:
 
 
 def _make_renderer(rng: np.random.Generator, appearance_overrides: dict):
-    """The camera renderer and one randomized appearance, or (None, None) if the
-    renderer module is not available in this checkout."""
-    try:
-        from lcc_plus.sim.camera import CameraModel
-        from lcc_plus.sim.render import Appearance, Renderer
-    except ImportError as err:
-        warnings.warn(f"camera renderer unavailable ({err}); observations carry no image", stacklevel=3)
-        return None, None
-    appearance = Appearance.randomized(rng)
-    for key, value in appearance_overrides.items():
-        setattr(appearance, key, value)
+    """The camera renderer and one randomized appearance (with the scenario's overrides)."""
+    from lcc_plus.sim.appearance import Appearance
+    from lcc_plus.sim.camera import CameraModel
+    from lcc_plus.sim.render import Renderer
+
+    appearance = dataclasses.replace(Appearance.randomized(rng), **appearance_overrides)
     return Renderer(CameraModel.from_config()), appearance
-
-
