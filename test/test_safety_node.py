@@ -283,3 +283,51 @@ def test_sim_clock_jumps_keep_the_timer_and_the_stream_going():
         rclpy.try_shutdown()
         out = _stop_node(proc)
         assert "lcc_plus/safety/" not in out and "safety_monitor_node.py" not in out, out[-3000:]
+
+
+@pytest.mark.ros
+def test_node_counts_unconvertible_messages_and_fails_safe_on_a_core_defect():
+    """In one process: a VehicleState with an undefined enum is counted as rejected; an
+    exception inside the core makes the node command a hand-back and report FAULT."""
+    import rclpy
+    from lcc_plus.msg import ControlCommand, Heartbeat, VehicleState
+    from rclpy.executors import SingleThreadedExecutor
+
+    from lcc_plus.nodes import topics
+    from lcc_plus.nodes.safety_monitor_node import NAME, SafetyMonitorNode
+    from lcc_plus.nodes.topics import qos_profile
+
+    rclpy.init(args=topics.ros_args_with_default_remaps(NAME, ["test"]))
+    try:
+        mon_node = SafetyMonitorNode()
+        peer = rclpy.create_node("safety_peer")
+        bad = VehicleState(speed_mps=10.0, turn_signal=99)
+        bad.header.stamp = mon_node.get_clock().now().to_msg()
+        pub = peer.create_publisher(VehicleState, "vehicle/state", qos_profile("vehicle/state"))
+        commands, beats = [], []
+        peer.create_subscription(ControlCommand, "lcc/command", commands.append, qos_profile("lcc/command"))
+        peer.create_subscription(Heartbeat, "lcc/heartbeat", beats.append, qos_profile("lcc/heartbeat"))
+        ex = SingleThreadedExecutor()
+        ex.add_node(mon_node)
+        ex.add_node(peer)
+        watch = mon_node.monitor.watchdog.topics["vehicle_state"]
+        end = time.monotonic() + 10.0
+        while time.monotonic() < end and watch.rejected["conversion"] == 0:
+            pub.publish(bad)
+            ex.spin_once(timeout_sec=0.02)
+        assert watch.rejected["conversion"] >= 1 and watch.accepted == 0
+        assert "turn_signal" in watch.last_reject_reason
+
+        def broken(now_s):
+            raise RuntimeError("injected core defect")
+
+        mon_node.monitor.tick = broken
+        n_cmd, n_beat = len(commands), len(beats)
+        end = time.monotonic() + 5.0
+        while time.monotonic() < end and (len(commands) < n_cmd + 5 or len(beats) < n_beat + 5):
+            ex.spin_once(timeout_sec=0.02)
+        assert all(not c.engaged and c.source == ControlCommand.SOURCE_NONE for c in commands[n_cmd:])
+        assert all(b.state == Heartbeat.STATE_FAULT for b in beats[n_beat + 1:])
+        assert len(commands) >= n_cmd + 5
+    finally:
+        rclpy.try_shutdown()
