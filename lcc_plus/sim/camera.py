@@ -19,6 +19,8 @@ import numpy as np
 from lcc_plus.common import params
 from lcc_plus.sim import render_geometry as geo
 
+# Without distortion, polygons are clipped to this multiple of the field of view (see project_polygons).
+_PINHOLE_FIELD_SCALE = 20.0
 # Optical axes expressed in the camera body frame: rows are optical x (right), y (down), z (forward).
 _BODY_TO_OPTICAL = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
 
@@ -83,7 +85,8 @@ class CameraModel:
         self.near_m = p.near_clip_m
         self.field = self._field_bounds()
         self._check_monotonic()
-        self._planes = self._make_clip_planes()
+        self._planes = self._make_clip_planes(1.0)
+        self._loose_planes = self._make_clip_planes(_PINHOLE_FIELD_SCALE)
 
     @classmethod
     def from_config(cls, overrides: dict | None = None, file_name: str = "camera.yaml") -> CameraModel:
@@ -120,9 +123,10 @@ class CameraModel:
         """(5, 4) half-spaces n.p + c >= 0 in the optical frame bounding the kept field of view."""
         return self._planes
 
-    def _make_clip_planes(self) -> np.ndarray:
-        """(5, 4) half-spaces n.p + c >= 0 in the optical frame bounding the kept field of view."""
-        left, right, top, bottom = self.field
+    def _make_clip_planes(self, scale: float) -> np.ndarray:
+        """(5, 4) half-spaces n.p + c >= 0 in the optical frame: the near plane and the kept field of
+        view widened by `scale`."""
+        left, right, top, bottom = (scale * f for f in self.field)
         return np.array([
             [0.0, 0.0, 1.0, -self.near_m],
             [1.0, 0.0, -left, 0.0],      # x >= left * z
@@ -187,12 +191,16 @@ class CameraModel:
         them. Returns (polygons as int32 pixels scaled by 2**shift, kept): kept[i] is the input index
         of polygons[i]; polygons entirely outside the view are dropped.
         """
-        opt, sizes, kept = geo.clip_batch(self.base_to_optical(verts_base), np.asarray(sizes, dtype=int),
-                                          self.clip_planes())
+        bend = distort and self.distorted
+        # A pinhole projection is valid anywhere in front of the near plane and OpenCV clips to the image,
+        # so without the lens a far looser field only keeps pixel coordinates small; few polygons cross
+        # it. The lens polynomial needs geometry inside the field where it is monotonic.
+        planes = self._planes if bend else self._loose_planes
+        opt, sizes, kept = geo.clip_batch(self.base_to_optical(verts_base), np.asarray(sizes, dtype=int), planes)
         if len(sizes) == 0:
             return [], kept
         xy = opt[:, :2] / opt[:, 2:3]
-        if distort and self.distorted:
+        if bend:
             xy, sizes = geo.densify_batch(xy, sizes, max_normalized_edge)
             xy = self.distort_normalized(xy)
         uv = xy * (self.k[0, 0], self.k[1, 1]) + (self.k[0, 2], self.k[1, 2])
