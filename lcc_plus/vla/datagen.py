@@ -298,21 +298,33 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     return out
 
 
+def _episode_or_failure(job: EpisodeJob) -> dict:
+    """run_episode, with a failing episode (simulator error) reported instead of ending the whole run."""
+    try:
+        return run_episode(job)
+    except Exception as err:  # the simulator's own errors are many types; each is counted and shown
+        return {"frames": np.zeros((0,)), "failure": f"{job.scenario} seed {job.seed}: {type(err).__name__}: {err}"}
+
+
 def _run_jobs(p: DatagenParams, manifest: dict, jobs: list[EpisodeJob], writer: ds.ShardWriter,
               desc: str) -> tuple[dict[str, int], list[str]]:
-    """Samples per scenario and the render failures that cut episodes short."""
+    """Samples per scenario, and the failures that cut episodes short or lost them."""
     counts: dict[str, int] = {}
     failures: list[str] = []
     ctx = mp.get_context("fork")
     with ctx.Pool(p.workers, initializer=_worker_init, initargs=(p, manifest)) as pool:
-        for job, ep in zip(jobs, tqdm(pool.imap(run_episode, jobs), total=len(jobs), desc=desc, unit="episode")):
+        for job, ep in zip(jobs, tqdm(pool.imap(_episode_or_failure, jobs), total=len(jobs), desc=desc,
+                                      unit="episode")):
             failure = ep.pop("failure")
             if failure:
                 failures.append(failure)
-                tqdm.write(f"render failure, episode cut short: {failure}")
-            writer.add_episode(ep)
-            counts[job.scenario] = counts.get(job.scenario, 0) + len(ep["frames"])
+                tqdm.write(f"episode cut short or lost: {failure}")
+            if len(ep["frames"]):
+                writer.add_episode(ep)
+                counts[job.scenario] = counts.get(job.scenario, 0) + len(ep["frames"])
     writer.flush()
+    if len(failures) > len(jobs) // 2:
+        raise RuntimeError(f"{len(failures)} of {len(jobs)} episodes failed; first: {failures[0]}")
     return counts, failures
 
 
@@ -330,7 +342,7 @@ def generate(p: DatagenParams, out_dir: Path) -> dict:
     counts, failures = _run_jobs(p, manifest["input"], jobs, ds.ShardWriter(out_dir, "expert", p.shard_samples),
                                  "datagen")
     manifest["scenarios"] = counts
-    manifest["render_failures"] = failures
+    manifest["failures"] = failures
     (out_dir / ds.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
 
@@ -345,7 +357,7 @@ def generate_dagger(p: DatagenParams, out_dir: Path, model_path: Path, round_ind
     counts, failures = _run_jobs(p, manifest["input"], jobs,
                                  ds.ShardWriter(out_dir, f"dagger{round_index}", p.shard_samples),
                                  f"dagger round {round_index}")
-    manifest["render_failures"] = manifest.get("render_failures", []) + failures
+    manifest["failures"] = manifest.get("failures", []) + failures
     for name, n in counts.items():
         manifest["scenarios"][name] = manifest["scenarios"].get(name, 0) + n
     manifest.setdefault("dagger_rounds", []).append({"round": round_index, "samples": sum(counts.values())})

@@ -113,8 +113,36 @@ def _fmt(v) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
+def plot_reliability(offline: dict, path: Path) -> None:
+    """Reliability diagram (mean confidence vs observed rate per bin) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = offline["confidence_reliability"]
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+    ax.plot([r["mean_confidence"] for r in rows], [r["observed_rate"] for r in rows], "o-", label="model")
+    for r in rows:
+        ax.annotate(str(r["samples"]), (r["mean_confidence"], r["observed_rate"]), fontsize=7,
+                    textcoords="offset points", xytext=(4, -10))
+    ax.set_xlabel("confidence (mean per bin)")
+    ax.set_ylabel(f"observed P(path lateral RMS <= {offline['confidence_threshold_m']} m)")
+    ax.set_title(f"VLA confidence reliability, ECE {offline['confidence_ece']:.3f}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def write_model_card(summary: dict, path: Path) -> None:
-    """docs/model_card.md from the training summary (vla.json)."""
+    """docs/model_card.md from the training summary (vla.json), with the reliability diagram beside it."""
+    plot_name = path.stem + "_reliability.png"
+    plot_reliability(summary["offline_metrics"], path.with_name(plot_name))
     m = summary["offline_metrics"]
     d = summary["data"]
     inp = summary["input_spec"]
@@ -169,6 +197,7 @@ def write_model_card(summary: dict, path: Path) -> None:
               "| confidence bin | samples | mean confidence | observed rate |", "|---|---|---|---|"]
     for r in m["confidence_reliability"]:
         lines.append(f"| {r['bin']} | {r['samples']} | {r['mean_confidence']:.3f} | {r['observed_rate']:.3f} |")
+    lines += ["", f"![reliability diagram]({plot_name})"]
     lines += ["", "## Closed-loop KPIs", "",
               "Not yet measured by this training run. The closed-loop numbers (at-fault collisions, lateral "
               "error RMS, km per takeover vs `lcc` and `expert`) come from `lcc-plus eval --driver stack` "
