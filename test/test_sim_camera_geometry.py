@@ -70,3 +70,11 @@ def test_hash_is_deterministic_and_uniform():
     assert np.array_equal(h, geo.hash01(k, np.full_like(k, 7)))
     assert 0.0 <= h.min() and h.max() < 1.0 and abs(h.mean() - 0.5) < 0.01
     assert not np.array_equal(h, geo.hash01(k, np.full_like(k, 8)))
+
+
+def test_hash_fields_are_four_independent_uniforms():
+    k = np.arange(20000)
+    u = geo.hash_fields(k, 3)
+    assert u.shape == (20000, 4) and 0.0 <= u.min() and u.max() < 1.0
+    assert np.all(np.abs(u.mean(axis=0) - 0.5) < 0.01)
+    assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < 0.03

@@ -372,15 +372,15 @@ class Renderer:
         hi = np.floor(world.max(axis=0) / cell).astype(int)
         ix, iy, slot = np.meshgrid(np.arange(lo[0], hi[0] + 1), np.arange(lo[1], hi[1] + 1), np.arange(2))
         ix, iy, slot = ix.ravel(), iy.ravel(), slot.ravel()
-        seed = np.full_like(ix, look.shadow_seed)
-        present = geo.hash01(ix, iy, slot, seed) < 0.5 * look.shadow_density
-        ix, iy, slot, seed = ix[present], iy[present], slot[present], seed[present]
-        centre = np.column_stack([ix + geo.hash01(ix, iy, slot, seed, np.full_like(ix, 1)),
-                                  iy + geo.hash01(ix, iy, slot, seed, np.full_like(ix, 2))]) * cell
+        u = geo.hash_fields(ix, iy, slot, look.shadow_seed)  # presence, centre x, centre y, radius
+        present = u[:, 0] < 0.5 * look.shadow_density
+        ix, iy, slot, u = ix[present], iy[present], slot[present], u[present]
+        centre = np.column_stack([ix + u[:, 1], iy + u[:, 2]]) * cell
         r_lo, r_hi = self.p.shadow_radius_range_m
-        radius = r_lo + (r_hi - r_lo) * geo.hash01(ix, iy, slot, seed, np.full_like(ix, 3))
+        radius = r_lo + (r_hi - r_lo) * u[:, 3]
         ang = np.linspace(0.0, 2 * np.pi, 12, endpoint=False)
-        wobble = 0.75 + 0.5 * geo.hash01(ix[:, None], iy[:, None], slot[:, None], np.arange(12)[None, :])
+        wobble = 0.75 + 0.5 * np.concatenate([geo.hash_fields(ix, iy, slot, look.shadow_seed + k)
+                                              for k in (1, 2, 3)], axis=1)  # 12 rim radii per blob
         rim = centre[:, None, :] + (radius[:, None] * wobble)[:, :, None] * np.stack(
             [np.cos(ang), np.sin(ang)], axis=-1)[None]
         base = geo.world_to_base(rim.reshape(-1, 2), scene.ego)

@@ -22,8 +22,8 @@ def with_z(points_xy: np.ndarray, z_m: float | np.ndarray) -> np.ndarray:
     return np.column_stack([points_xy, np.broadcast_to(z_m, (len(points_xy),))])
 
 
-def hash01(*keys: np.ndarray) -> np.ndarray:
-    """Deterministic uniform [0, 1) values from integer key arrays (splitmix64 mixing)."""
+def hash64(*keys: np.ndarray) -> np.ndarray:
+    """Deterministic 64-bit hashes of integer key arrays (splitmix64 mixing, keys broadcast)."""
     h = np.full(np.broadcast(*keys).shape, 0x9E3779B97F4A7C15, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in keys:
@@ -32,7 +32,18 @@ def hash01(*keys: np.ndarray) -> np.ndarray:
             h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
             h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
             h ^= h >> np.uint64(31)
-    return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return h
+
+
+def hash01(*keys: np.ndarray) -> np.ndarray:
+    """Deterministic uniform [0, 1) values from integer key arrays."""
+    return (hash64(*keys) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def hash_fields(*keys: np.ndarray) -> np.ndarray:
+    """Four independent uniform [0, 1) values (16 bits each) per key tuple: shape (..., 4)."""
+    h = hash64(*keys)[..., None] >> (np.arange(4, dtype=np.uint64) * np.uint64(16))
+    return (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
 
 
 def clip_polygon(poly: np.ndarray, planes: np.ndarray) -> np.ndarray:
