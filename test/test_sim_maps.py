@@ -41,7 +41,7 @@ def test_generated_map_round_trips_with_lane_graph_and_rules(tmp_path):
     assert net.lanes[nxt.left_id].left.kind == BoundaryKind.ROAD_BORDER
     # Left-hand arc of the left edge: the middle lane centre, 5.25 m right of it, has R = 205.25 m.
     k = np.abs(middle.centre.curvature_at(np.array([130.0, 150.0])))
-    assert np.allclose(1.0 / k, 200.0 + 5.25, rtol=0.01)
+    assert np.allclose(1.0 / k, 200.0 + 5.25, rtol=0.02)
 
 
 def test_generation_is_deterministic_and_cached(tmp_path):

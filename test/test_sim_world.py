@@ -125,3 +125,25 @@ def test_rendered_observation_is_a_camera_image():
     assert obs.image_rgb.shape[0] >= 480 and obs.image_rgb.shape[1] >= 640
     world.step(Command(), TakeoverDemand())
     assert not np.array_equal(world.observe().image_rgb, obs.image_rgb)
+
+
+def test_ground_truth_lane_lines_follow_the_true_bounds_through_s_bends():
+    from lcc_plus.sim.polyline import Polyline, to_frame
+
+    world = World(scenarios.get("narrow_curves"), 0, render=False)
+    worst = 0.0
+    while world.time_s < 25.0:
+        world.step(Command(), TakeoverDemand())
+        if int(round(world.time_s / 0.05)) % 10:
+            continue
+        gt, st, pos = world.observe().gt, world.vehicle.state, world.lane_pos
+        chain = world.net.lane_chain(pos.lane_id, 60.0, pos.s_m, behind_m=20.0)
+        for index, side in ((1, "left"), (2, "right")):
+            line = gt.lane_lines[index]
+            truth = Polyline(to_frame(world.net.chain_polyline(chain, side).points, st.x_m, st.y_m, st.yaw_rad))
+            s0 = truth.project(np.zeros((1, 2)))[0][0]
+            pts = truth.xy_at(s0 + np.arange(-5.0, 15.0))
+            inside = (pts[:, 0] >= line.x_min_m) & (pts[:, 0] <= line.x_max_m)
+            assert inside.sum() >= 10
+            worst = max(worst, float(np.abs(line.y_at(pts[inside, 0]) - pts[inside, 1]).max()))
+    assert worst < 0.15

@@ -32,6 +32,8 @@ from lcc_plus.sim.polyline import Polyline, to_frame
 from lcc_plus.sim.road import line_type
 from lcc_plus.sim.scene import BoundaryKind
 
+FIT_TOLERANCE_M = 0.1
+MIN_FIT_REACH_M = 15.0
 FORK_TO_PREFERENCE = {ForkPreference.DEFAULT: 0, ForkPreference.MAIN: 0, ForkPreference.LEFT: 1,
                       ForkPreference.RIGHT: -1}
 
@@ -69,20 +71,40 @@ def line_probability(kind: BoundaryKind, wear: float, unknown_p: float) -> float
     return float(np.clip(1.0 - wear, 0.0, 1.0))
 
 
-def fit_line(points_ego: np.ndarray, x_lo: float, x_hi: float) -> tuple[np.ndarray, float, float] | None:
-    """Cubic y(x) through the points with x in [x_lo, x_hi]; None if too few or too short."""
-    m = (points_ego[:, 0] >= x_lo) & (points_ego[:, 0] <= x_hi)
-    pts = points_ego[m]
-    if len(pts) < 4 or np.ptp(pts[:, 0]) < 5.0:
+def fit_line(points_ego: np.ndarray, x_lo: float, x_hi: float,
+             max_turn_rad: float = 0.6) -> tuple[np.ndarray, float, float] | None:
+    """Cubic y(x) through an ordered line in base_link, or None if too little of it is usable.
+
+    Only the stretch around the nearest point where x keeps growing and the line turns
+    less than max_turn_rad is used (a hairpin folds back: y(x) is no function there);
+    nearer points weigh more, as the controller needs the near field most."""
+    if len(points_ego) < 2:
         return None
-    # Fit in a scaled variable for conditioning, then expand to plain coefficients.
-    scale = max(abs(x_lo), abs(x_hi), 1.0)
-    c = np.polynomial.polynomial.polyfit(pts[:, 0] / scale, pts[:, 1], 3)
-    return c / scale ** np.arange(4), float(pts[:, 0].min()), float(pts[:, 0].max())
-
-
-def _dense_chain_bound(net, chain: list[int], side: str) -> Polyline:
-    return net.chain_polyline(chain, side)
+    dense = Polyline(points_ego).resampled(2.0).points if len(points_ego) > 1 else points_ego
+    i0 = int(np.argmin(np.hypot(dense[:, 0], dense[:, 1])))
+    seg = np.diff(dense, axis=0)
+    heading = np.arctan2(seg[:, 1], seg[:, 0])
+    ok = (seg[:, 0] > 0.0) & (np.abs(heading) < max_turn_rad)
+    lo = i0
+    while lo > 0 and ok[lo - 1] and dense[lo - 1, 0] >= x_lo:
+        lo -= 1
+    hi = i0
+    while hi < len(ok) and ok[hi] and dense[hi + 1, 0] <= x_hi:
+        hi += 1
+    pts = dense[lo:hi + 1]
+    # Shorten the reach until the cubic follows the line within FIT_TOLERANCE_M (S-bends).
+    while True:
+        if len(pts) < 4 or np.ptp(pts[:, 0]) < 5.0:
+            return None
+        # Fit in a scaled variable for conditioning, then expand to plain coefficients.
+        scale = max(abs(pts[:, 0]).max(), 1.0)
+        weights = 1.0 / (1.0 + np.abs(pts[:, 0]) / 20.0)
+        c = np.polynomial.polynomial.polyfit(pts[:, 0] / scale, pts[:, 1], 3, w=weights)
+        coef = c / scale ** np.arange(4)
+        resid = np.abs(np.polynomial.polynomial.polyval(pts[:, 0], coef) - pts[:, 1]).max()
+        if resid <= FIT_TOLERANCE_M or pts[-1, 0] <= MIN_FIT_REACH_M:
+            return coef, float(pts[:, 0].min()), float(pts[:, 0].max())
+        pts = pts[pts[:, 0] <= max(MIN_FIT_REACH_M, 0.7 * pts[-1, 0])]
 
 
 def lane_lines(world, chain: list[int], p: GroundTruthParams) -> list[LaneLine]:
@@ -90,20 +112,20 @@ def lane_lines(world, chain: list[int], p: GroundTruthParams) -> list[LaneLine]:
     net, st = world.net, world.vehicle.state
     pose = (st.x_m, st.y_m, st.yaw_rad)
     first = net.lanes[chain[0]]
-    sources: list[tuple[int, list[int], str]] = [(LINE_EGO_LEFT, chain, "left"), (LINE_EGO_RIGHT, chain, "right")]
+    sources = [(LINE_EGO_LEFT, chain, "left", True), (LINE_EGO_RIGHT, chain, "right", True)]
     if first.left_id is not None:
-        sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "left_id"), "left"))
+        sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "left_id"), "left", True))
     elif first.opposite_id is not None:
         # Two-way road: the far edge of the oncoming lane is its right bound (it runs the other way).
-        sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "opposite_id"), "right"))
+        sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "opposite_id")[::-1], "right", False))
     if first.right_id is not None:
-        sources.append((LINE_RIGHT_OUTER, _neighbour_chain(net, chain, "right_id"), "right"))
+        sources.append((LINE_RIGHT_OUTER, _neighbour_chain(net, chain, "right_id"), "right", True))
     lines = [LaneLine() for _ in range(4)]
-    for index, ch, side in sources:
+    for index, ch, side, side_forward in sources:
         if not ch:
             continue
         bounds = [getattr(net.lanes[i], side) for i in ch]
-        pts = np.vstack([b.points_xy for b in bounds])
+        pts = np.vstack([b.points_xy if side_forward else b.points_xy[::-1] for b in bounds])
         fit = fit_line(to_frame(pts, *pose), -p.line_behind_m, p.line_range_m)
         if fit is None:
             continue
