@@ -133,6 +133,12 @@ class LaneView:
         shift = rel * self.width_m
         return lambda x: ego(x) + shift
 
+    def unmarked_two_way(self) -> bool:
+        """No markings, just the road's edges, wide enough for two cars and no lane beside."""
+        edges = all(self.line_type(i) in (LineType.ROAD_EDGE, LineType.UNKNOWN) for i in (LINE_EGO_LEFT, LINE_EGO_RIGHT))
+        return (edges and self.width_measured and self.width_m >= self.p.two_way_min_width_m
+                and not self.adjacent(1) and not self.adjacent(-1))
+
     def adjacent(self, side: int) -> bool:
         """An adjacent lane on `side` (+1 left, -1 right) is seen: both its lines at a plausible width."""
         inner_idx, outer_idx = (LINE_EGO_LEFT, LINE_LEFT_OUTER) if side > 0 else (LINE_EGO_RIGHT, LINE_RIGHT_OUTER)

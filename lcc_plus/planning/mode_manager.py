@@ -45,7 +45,7 @@ from lcc_plus.planning.lane_rules import lane_change_allowed
 from lcc_plus.planning.lanes import Curve, LaneView
 from lcc_plus.planning.nudge import NudgePass, choose_offset
 from lcc_plus.planning.params import ModeManagerParams
-from lcc_plus.planning.reference import blend, hold_curvature, model_path
+from lcc_plus.planning.reference import agreement, blend, hold_curvature, model_path
 from lcc_plus.planning.speed_policy import LeadTrack, SpeedPlan, curve_speed_cap, plan_speed, stop_plan
 from lcc_plus.planning.triggers import TriggerMonitor
 
@@ -72,6 +72,10 @@ def _finite(value: object, fallback: float = 0.0) -> float:
     except (TypeError, ValueError):
         return fallback
     return v if math.isfinite(v) else fallback
+
+
+def _shifted(curve: Curve, offset_m: float) -> Curve:
+    return lambda x: curve(x) + offset_m
 
 
 class ModeManager:
@@ -106,6 +110,7 @@ class ModeManager:
         self._last_lane_change_end_s = -math.inf
         self._mrm_latched = False
         self._fault_reason = ""
+        self._engage_held = False
 
     # -- public helpers for the node -----------------------------------------------------------
     def set_speed_limit(self, speed_limit_mps: float) -> None:
@@ -194,6 +199,12 @@ class ModeManager:
 
     def _update_mode(self, now: float, speed: float, ego: EgoState, driver: DriverControls,
                      perception: Perception, takeover: TakeoverDemand, available: bool) -> None:
+        """This cycle's mode transitions; an engage refusal is logged once per press."""
+        self._transitions(now, speed, ego, driver, perception, takeover, available)
+        self._engage_held = bool(driver.engage_request)
+
+    def _transitions(self, now: float, speed: float, ego: EgoState, driver: DriverControls,
+                     perception: Perception, takeover: TakeoverDemand, available: bool) -> None:
         p = self.p
         braking = _finite(driver.brake_pedal) > p.brake_disengage
         if self.mode == Mode.MRM:
@@ -216,7 +227,7 @@ class ModeManager:
         if self.mode == Mode.OFF:
             if available and not self._mrm_latched:
                 self._transition(now, Mode.STANDBY, "system available")
-            elif driver.engage_request:
+            elif driver.engage_request and not self._engage_held:
                 self._refuse(now, "engage refused: " + ("locked after a minimal risk manoeuvre"
                                                         if self._mrm_latched else "no lane reference"))
             return
@@ -476,8 +487,14 @@ class ModeManager:
                 return origin, offset
         side = self._forks.update(view, self.fork_preference)
         lane = self._forks.reference(view, side)
-        centre = blend(lane, view.lane_weight, path)
-        if centre is not None and self.nudge is not None:
+        if lane is not None and view.unmarked_two_way():
+            keep = -0.25 * view.width_m if self.p.keep_side == "right" else 0.25 * view.width_m
+            lane = _shifted(lane, keep)
+        weight = view.lane_weight
+        if lane is not None and path is not None:
+            weight *= agreement(lane, path, self.p)
+        centre = blend(lane, weight, path)
+        if centre is not None and self.nudge is not None and weight >= 1.0:
             nudge, odo = self.nudge, self._odo_m
             return centre, lambda t, s: nudge.offset_at(odo + s)
         return centre, None
@@ -496,19 +513,25 @@ class ModeManager:
             if centre is None:
                 centre, offset = hold_curvature(_finite(ego.yaw_rate_radps) / max(speed, 1.0)), None
         else:
-            plan = self._speed_plan(t, speed, centre, perception)
+            plan = self._speed_plan(t, speed, centre, path, perception)
         self._accel_plan_mps2 = float(plan.accel_mps2[1])
         return traj_builder.build(now, centre, plan, offset, signal, _finite(perception.confidence))
 
-    def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve, perception: Perception) -> SpeedPlan:
+    def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve, path: Curve | None,
+                    perception: Perception) -> SpeedPlan:
         p = self.p
         reach = max(speed * p.horizon_s + 20.0, 40.0)
-        s_c, _, _, heading = traj_builder.centre_geometry(centre, reach)
-        curve_cap = curve_speed_cap(p, s_c, traj_builder.curvature_of(s_c, heading), self._wanted_speed())
+        # Curves ahead as the reference shows them and, when confident, as the model's path does
+        # (it sees bends beyond where the painted lines are fitted).
+        caps = []
+        for curve in (centre, path):
+            if curve is not None:
+                s_c, _, _, heading = traj_builder.centre_geometry(curve, reach)
+                caps.append(curve_speed_cap(p, s_c, traj_builder.curvature_of(s_c, heading), self._wanted_speed()))
         nudge, odo = self.nudge, self._odo_m
 
         def cap(s: np.ndarray) -> np.ndarray:
-            c = curve_cap(s)
+            c = np.minimum.reduce([f(s) for f in caps])
             return np.minimum(c, nudge.speed_cap(p, odo + s)) if nudge is not None else c
 
         leads = []

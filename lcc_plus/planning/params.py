@@ -19,6 +19,12 @@ class ModeManagerParams:
     line_probability_min: float = spec("lane line used at all from this probability", min=0.0, max=1.0)
     line_probability_full: float = spec("lane line fully trusted from this probability", min=0.0, max=1.0)
     path_confidence_min: float = spec("model path usable from this confidence", min=0.0, max=1.0)
+    lane_path_max_gap_m: float = spec("lane reference further than this from the model path: lines distrusted",
+                                      unit="m", min=0.2, max=10.0)
+    lane_path_check_range_m: float = spec("range over which lanes and model path are compared", unit="m",
+                                          min=5.0, max=100.0)
+    two_way_min_width_m: float = spec("an unmarked road at least this wide is two-way: keep to the keep side",
+                                      unit="m", min=3.0, max=10.0)
     lane_loss_takeover_s: float = spec("no usable lane reference for this long -> takeover request",
                                        unit="s", min=0.0, max=10.0)
     fallback_decel_mps2: float = spec("deceleration while no lane reference is usable", unit="m/s^2",

@@ -4,8 +4,13 @@ Choice (issue 4): the plan is built from the lane lines. The model's own path is
 blended in only where the lines are weak: weight w = LaneView.lane_weight (0 below
 `line_probability_min`, 1 from `line_probability_full`), reference
 y = w * lane_centre + (1 - w) * model_path, and the path only counts when the model
-confidence reaches `path_confidence_min`. With neither, there is no reference and the
-mode manager falls back (hold the current curvature, slow down, request takeover).
+confidence reaches `path_confidence_min`. Lines also count as weak when the lane
+reference strays from a confident path within `lane_path_check_range_m` (w scaled
+down from half `lane_path_max_gap_m` to 0 at it): a cubic cannot follow a hairpin,
+and a wrong line fit is then what disagrees with the path. On an unmarked two-way road (both ego lines road
+edges, no adjacent lane, at least `two_way_min_width_m` wide) the lane reference is
+the middle of the keep-side half. With neither lines nor path there is no reference
+and the mode manager falls back (hold the current curvature, slow down, request takeover).
 """
 from __future__ import annotations
 
@@ -28,15 +33,40 @@ def model_path(perception: Perception, p: ModeManagerParams) -> Curve | None:
         return None
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y)) and np.all(np.diff(x) > 0.0)):
         return None
-    s0 = (y[1] - y[0]) / (x[1] - x[0])
-    s1 = (y[-1] - y[-2]) / (x[-1] - x[-2])
+    return _hermite(x, y)
+
+
+def _hermite(x: np.ndarray, y: np.ndarray) -> Curve:
+    """C1 cubic Hermite (Catmull-Rom slopes) through the points, end tangents continued outside.
+
+    Straight segments between the points would put all of the path's turning into kinks at
+    the points: spikes of curvature that the speed policy and the controller would act on.
+    """
+    m = np.gradient(y, x)
 
     def f(q: np.ndarray) -> np.ndarray:
         q = np.asarray(q, dtype=float)
-        return np.where(q < x[0], y[0] + s0 * (q - x[0]),
-                        np.where(q > x[-1], y[-1] + s1 * (q - x[-1]), np.interp(q, x, y)))
+        i = np.clip(np.searchsorted(x, q) - 1, 0, len(x) - 2)
+        h = x[i + 1] - x[i]
+        u = np.clip((q - x[i]) / h, 0.0, 1.0)
+        h00, h10 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u
+        h01, h11 = -2 * u**3 + 3 * u**2, u**3 - u**2
+        inside = h00 * y[i] + h10 * h * m[i] + h01 * y[i + 1] + h11 * h * m[i + 1]
+        return np.where(q < x[0], y[0] + m[0] * (q - x[0]),
+                        np.where(q > x[-1], y[-1] + m[-1] * (q - x[-1]), inside))
 
     return f
+
+
+def agreement(lane: Curve, path: Curve, p: ModeManagerParams) -> float:
+    """1 while lane reference and model path agree within half `lane_path_max_gap_m` over the
+    near range, falling linearly to 0 at `lane_path_max_gap_m` (no jump between the two)."""
+    xs = np.linspace(0.0, p.lane_path_check_range_m, 7)
+    gap = np.abs(np.asarray(lane(xs), dtype=float) - np.asarray(path(xs), dtype=float))
+    if not np.all(np.isfinite(gap)):
+        return 0.0
+    full = 0.5 * p.lane_path_max_gap_m
+    return float(np.clip((p.lane_path_max_gap_m - np.max(gap)) / full, 0.0, 1.0))
 
 
 def blend(lane: Curve | None, lane_weight: float, path: Curve | None) -> Curve | None:
