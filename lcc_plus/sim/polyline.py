@@ -32,36 +32,47 @@ class Polyline:
         self._s_list = self.s.tolist()
         self._pts_list = pts.tolist()
         self._dir_list = self.seg_dir.tolist()
+        self._seg_len_list = self.seg_len.tolist()
         self._curvature: dict[float, np.ndarray] = {}
 
     def project(self, xy: np.ndarray, s_lo: float = -np.inf, s_hi: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
         """(s, d) of each point in `xy` (M, 2), searching segments overlapping [s_lo, s_hi].
 
+        The nearest vertex picks the candidate segments (the two around it), which is
+        exact for lines whose segments are short against their radius of curvature.
         Points beyond either end are extrapolated along the end segment, so s may be
-        negative or exceed the length.
-        """
+        negative or exceed the length."""
         q = np.atleast_2d(np.asarray(xy, dtype=float))
+        n_seg = len(self.seg_len)
         lo = max(0, int(np.searchsorted(self.s, s_lo, side="right")) - 1)
-        hi = min(len(self.seg_len), int(np.searchsorted(self.s, s_hi, side="left")) + 1)
+        hi = min(n_seg, int(np.searchsorted(self.s, s_hi, side="left")) + 1)
         if hi <= lo:
-            lo, hi = (len(self.seg_len) - 1, len(self.seg_len)) if s_lo > self.length else (0, 1)
-        p0 = self.points[lo:hi]
-        u = self.seg_dir[lo:hi]
-        rel = q[:, None, :] - p0[None, :, :]
-        t = np.einsum("mkj,kj->mk", rel, u)
-        tc = np.minimum(np.maximum(t, 0.0), self.seg_len[lo:hi][None, :])
-        dist2 = np.sum((rel - tc[..., None] * u[None]) ** 2, axis=2)
-        k = np.argmin(dist2, axis=1)
-        rows = np.arange(len(q))
-        seg = lo + k
-        along = t[rows, k]
-        # Clamp to the segment except at the two ends of the whole polyline.
-        last = len(self.seg_len) - 1
-        upper = np.where(seg == last, np.inf, self.seg_len[seg])
-        lower = np.where(seg == 0, -np.inf, 0.0)
-        along = np.minimum(np.maximum(along, lower), upper)
-        cross = u[k, 0] * rel[rows, k, 1] - u[k, 1] * rel[rows, k, 0]
-        return self.s[seg] + along, cross
+            lo, hi = (n_seg - 1, n_seg) if s_lo > self.length else (0, 1)
+        verts = self.points[lo:hi + 1]
+        d2 = (q[:, 0:1] - verts[None, :, 0]) ** 2 + (q[:, 1:2] - verts[None, :, 1]) ** 2
+        nearest = (np.argmin(d2, axis=1) + lo).tolist()
+        out_s, out_d = [], []
+        pts, dirs, lens, s_list = self._pts_list, self._dir_list, self._seg_len_list, self._s_list
+        for (qx, qy), v in zip(q.tolist(), nearest):
+            best = None
+            for k in (v - 1, v):
+                if k < lo or k >= hi:
+                    continue
+                (px, py), (ux, uy) = pts[k], dirs[k]
+                rx, ry = qx - px, qy - py
+                t = rx * ux + ry * uy
+                inside = min(max(t, 0.0), lens[k])
+                dist2 = (rx - inside * ux) ** 2 + (ry - inside * uy) ** 2
+                # Extrapolate past the two ends of the whole polyline, clamp elsewhere.
+                tc = min(t, lens[k]) if k == 0 else inside
+                tc = max(t, 0.0) if k == n_seg - 1 else tc
+                if k == 0 and k == n_seg - 1:
+                    tc = t
+                if best is None or dist2 < best[0]:
+                    best = (dist2, s_list[k] + tc, ux * ry - uy * rx)
+            out_s.append(best[1])
+            out_d.append(best[2])
+        return np.array(out_s), np.array(out_d)
 
     def _segment(self, s: np.ndarray) -> np.ndarray:
         return np.clip(np.searchsorted(self.s, s, side="right") - 1, 0, len(self.seg_len) - 1)
