@@ -165,14 +165,37 @@ def test_lost_lanes_fall_back_and_request_takeover():
     assert h.status.mode == Mode.LANE_KEEP and h.mm.takeover_request_reason == ""
 
 
-def test_weak_lanes_blend_with_the_model_path():
-    h = Harness().engage()
-    per = perception(prob=0.45, offset_m=1.0)  # lane centre 1 m right, half-trusted lines
+def with_path(per: Perception, y_m: float = 0.0) -> Perception:
     per.path_x_m = np.linspace(0.0, 100.0, 21)
-    per.path_y_m = np.zeros(21)                 # model says straight ahead
-    h.per = per
+    per.path_y_m = np.full(21, y_m)
+    return per
+
+
+@pytest.mark.parametrize("prob, offset, y0", [
+    (0.45, 0.2, -0.1),   # half-trusted lines: half way between lane centre and path
+    (0.95, 0.2, -0.2),   # trusted lines that agree with the path: the lane centre
+    (0.95, 1.0, 0.0),    # lines 1 m off a confident path (a bad fit): the path
+    (0.95, 0.45, -0.225),  # in between: lane weight falls from 1 at 0.3 m to 0 at 0.6 m of disagreement
+])
+def test_lane_centre_and_model_path_blend(prob, offset, y0):
+    h = Harness().engage()
+    h.per = with_path(perception(prob=prob, offset_m=offset))
     h.run()
-    assert h.traj.y_m[0] == pytest.approx(-0.5, abs=0.02)
+    assert h.traj.y_m[0] == pytest.approx(y0, abs=0.02)
+
+
+def test_unmarked_two_way_road_keeps_right():
+    h = Harness().engage()
+    h.per = perception(width_m=5.0, left_lane=False, right_lane=False)
+    h.run()
+    assert h.traj.y_m[0] == pytest.approx(-1.25, abs=0.01)
+    h = Harness(keep_side="left").engage()
+    h.per = perception(width_m=5.0, left_lane=False, right_lane=False)
+    h.run()
+    assert h.traj.y_m[0] == pytest.approx(1.25, abs=0.01)
+    h.per = perception(width_m=3.5, left_lane=False, right_lane=False)  # one-way width: the middle
+    h.run()
+    assert h.traj.y_m[0] == pytest.approx(0.0, abs=0.01)
 
 
 @pytest.mark.parametrize("bad", [
