@@ -253,7 +253,7 @@ def test_driver_lane_change_timing_and_indicator():
     (lambda h: setattr(h, "per", perception(types=(LineType.SOLID, LineType.DASHED))), "solid line"),
     (lambda h: setattr(h, "per", perception(left_lane=False)), "no adjacent lane"),
     (lambda h: setattr(h, "per", perception(lead_left=Lead(60.0, -45.0, 3.5, 0.9))), "no adjacent lane"),
-    (lambda h: setattr(h, "ego", EgoState(speed_mps=12.0)), "speed below minimum"),
+    (lambda h: setattr(h, "ego", EgoState(speed_mps=4.0)), "speed below minimum"),
     (lambda h: setattr(h, "per", perception(confidence=0.4)), "low model confidence"),
     (lambda h: setattr(h, "rear", rear(available=False)), "unsafe gap: no rear sensing"),
 ])
