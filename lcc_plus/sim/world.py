@@ -209,7 +209,6 @@ class World:
             raise ValueError(f"dt_s must be in (0, 1] s, got {dt_s}")
         takeover = takeover or TakeoverDemand()
         t = self.time_s
-        self._plan_cache.clear()
         self.driver.update(t, self, takeover, command.engaged)
         system = command.engaged and not self.driver.in_control
         self.system_engaged = system
@@ -230,6 +229,7 @@ class World:
                                                        byaw, st.speed_mps, (self.vp.length_m, self.vp.width_m)):
             self.log.events.append(LogEvent(t + dt, "scripted", f"{kind}:{phase}:{agent_id}", False, system))
         self.time_s = t + dt
+        self._plan_cache.clear()  # plans hold for one state; this is a new one
         self._signal = signal
         prev = self.lane_pos
         self.lane_pos = self.net.locate(bx, by, byaw, prev.lane_id if prev else None, self._pref)
