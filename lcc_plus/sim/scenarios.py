@@ -339,6 +339,13 @@ def highway() -> list[Scenario]:
                  merge, 200.0, 2, 100.0, 50.0,
                  (AgentSpec(360.0, 3, speed_kph=80.0, desired_kph=100.0, script=Script("merge")),),
                  expected_events=("merge:done",)),
+        Scenario("inattentive_driver", "highway",
+                 "Light motorway traffic; the driver takes the hands off the wheel and looks away for 25 s. "
+                 "The system should keep the lane, warn (UN R79: optical within 15 s, acoustic within 30 s) and "
+                 "ask for a takeover if the driver does not respond; the driver answers once attentive again.",
+                 hw3, 20.0, 1, 110.0, 50.0,
+                 (AgentSpec(150.0, 1, speed_kph=115.0), AgentSpec(60.0, 0, speed_kph=125.0)),
+                 DriverScript(inattentive=((8.0, 33.0),)), expected_events=("inattentive:done",)),
         Scenario("highway_hard_brake", "highway",
                  "Motorway traffic jam ahead: the lead car brakes hard from 100 to 30 km/h. Brake firmly, "
                  "keep a safe gap, follow at the new speed.",

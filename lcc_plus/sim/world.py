@@ -230,6 +230,10 @@ class World:
             self.log.events.append(LogEvent(t + dt, "scripted", f"{kind}:{phase}:{agent_id}", False, system))
         self.time_s = t + dt
         self._plan_cache.clear()  # plans hold for one state; this is a new one
+        attentive = self.driver.attentive(self.time_s)
+        if attentive != self.driver.attentive(t):
+            phase = "done" if attentive else "triggered"
+            self.log.events.append(LogEvent(self.time_s, "scripted", f"inattentive:{phase}:0", False, system))
         self._signal = signal
         prev = self.lane_pos
         self.lane_pos = self.net.locate(bx, by, byaw, prev.lane_id if prev else None, self._pref)
