@@ -1,0 +1,1 @@
+"""lcc_plus benchmarks: `python -m bench` measures everything and writes bench/results/README.md."""
