@@ -357,12 +357,29 @@ def generate_dagger(p: DatagenParams, out_dir: Path, model_path: Path, round_ind
     counts, failures = _run_jobs(p, manifest["input"], jobs,
                                  ds.ShardWriter(out_dir, f"dagger{round_index}", p.shard_samples),
                                  f"dagger round {round_index}")
-    manifest["failures"] = manifest.get("failures", []) + failures
-    for name, n in counts.items():
-        manifest["scenarios"][name] = manifest["scenarios"].get(name, 0) + n
-    manifest.setdefault("dagger_rounds", []).append({"round": round_index, "samples": sum(counts.values())})
+    manifest.setdefault("dagger", []).append({"round": round_index, "samples": sum(counts.values()),
+                                              "scenarios": counts, "failures": failures})
     (out_dir / ds.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
+
+
+def reset_dagger(out_dir: Path) -> dict:
+    """Drop the DAgger shards of an earlier run (they depend on that run's model); returns the manifest."""
+    for shard in out_dir.glob("dagger*.npz"):
+        shard.unlink()
+    manifest = json.loads((out_dir / ds.MANIFEST).read_text())
+    manifest["dagger"] = []
+    (out_dir / ds.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+# Settings that do not change the expert/recovery data: data made with other values is reused.
+DATA_NEUTRAL = ("workers", "dagger_episodes", "dagger_takeover_m")
+
+
+def data_identity(config: dict) -> str:
+    """Hash of the settings that shape the expert/recovery data."""
+    return ds.config_hash({k: v for k, v in config.items() if k not in DATA_NEUTRAL})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -178,7 +178,12 @@ def write_model_card(summary: dict, path: Path) -> None:
         s = d[name]
         lines.append(f"| {name} | {s['samples']} | {s['episodes']} | {s['expert']} | {s['recovery']} | "
                      f"{s['dagger']} |")
-    lines += ["", "Scenarios: " + ", ".join(f"{k} ({v})" for k, v in sorted(d["scenarios"].items())), "",
+    lines += ["", "Expert/recovery samples per scenario: "
+              + ", ".join(f"{k} ({v})" for k, v in sorted(d["scenarios"].items())) + ".",
+              "DAgger rounds (the trained model drives, ground truth labels what it visits): "
+              + (", ".join(f"round {r['round']}: {r['samples']} samples" for r in d["dagger_rounds"]) or "none")
+              + ".", f"Episodes cut short or lost to simulator errors: {len(d['failures'])}"
+              + "".join(f"\n  - {f}" for f in d["failures"]), "",
               "Datagen config:", "", "```yaml"]
     lines += [f"{k}: {v}" for k, v in summary["datagen_config"].items()]
     lines += ["```", "", "Training config:", "", "```yaml"]

@@ -206,12 +206,12 @@ def _input_spec(manifest: dict) -> InputSpec:
 
 
 def ensure_data(dp: datagen.DatagenParams, data_dir: Path) -> dict:
-    """Run datagen unless `data_dir` already holds data of exactly this config."""
+    """Expert/recovery data of this config in `data_dir` (generated unless already there), no DAgger data."""
     manifest_path = data_dir / ds.MANIFEST
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
-        if manifest.get("config_hash") == ds.config_hash(asdict(dp)):
-            return manifest
+        if datagen.data_identity(manifest.get("config", {})) == datagen.data_identity(asdict(dp)):
+            return datagen.reset_dagger(data_dir)
         print(f"{data_dir}: data from another datagen config; regenerating")
     return datagen.generate(dp, data_dir)
 
@@ -255,7 +255,7 @@ def train(config_path: Path) -> dict:
                    "state": ["batch", int(data.state.shape[1])], "state_dtype": "float32"},
         "outputs": {"output": ["batch", OUTPUT_SIZE], "output_dtype": "float32"},
         "input_spec": data.manifest["input"], "train_config": asdict(tp), "train_config_hash": ds.config_hash(asdict(tp)),
-        "datagen_config": data.manifest["config"], "datagen_config_hash": data.manifest["config_hash"],
+        "datagen_config": asdict(dp), "datagen_config_hash": datagen.data_identity(asdict(dp)),
         "data": data_summary(data, train_m, val_m, test_m), "history": history,
         "platt": {"a": platt[0], "b": platt[1]}, "parity_max_abs_diff": parity, "offline_metrics": offline,
     }
@@ -270,7 +270,10 @@ def data_summary(data: ds.Dataset, train_m: np.ndarray, val_m: np.ndarray, test_
                 **{s: int(((data.source == i) & m).sum()) for i, s in enumerate(ds.SOURCES)}}
 
     return {"train": part(train_m), "val": part(val_m), "test": part(test_m),
-            "scenarios": data.manifest.get("scenarios", {}), "frame_bytes": int(data.frames[0].nbytes)}
+            "scenarios": data.manifest.get("scenarios", {}), "frame_bytes": int(data.frames[0].nbytes),
+            "dagger_rounds": [{"round": r["round"], "samples": r["samples"], "failures": len(r["failures"])}
+                              for r in data.manifest.get("dagger", [])],
+            "failures": data.manifest.get("failures", [])}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
