@@ -27,6 +27,7 @@ from lcc_plus.common.types import (
     IntentKind,
     LaneChangePhase,
     LaneChangeTrigger,
+    Lead,
     Lever,
     Mode,
     ModeStatus,
@@ -513,12 +514,12 @@ class ModeManager:
             if centre is None:
                 centre, offset = hold_curvature(_finite(ego.yaw_rate_radps) / max(speed, 1.0)), None
         else:
-            plan = self._speed_plan(t, speed, centre, path, perception)
+            plan = self._speed_plan(t, speed, view, centre, offset, path, perception)
         self._accel_plan_mps2 = float(plan.accel_mps2[1])
         return traj_builder.build(now, centre, plan, offset, signal, _finite(perception.confidence))
 
-    def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve, path: Curve | None,
-                    perception: Perception) -> SpeedPlan:
+    def _speed_plan(self, t: np.ndarray, speed: float, view: LaneView, centre: Curve,
+                    offset: traj_builder.Offset | None, path: Curve | None, perception: Perception) -> SpeedPlan:
         p = self.p
         reach = max(speed * p.horizon_s + 20.0, 40.0)
         # Curves ahead as the reference shows them and, when confident, as the model's path does
@@ -543,10 +544,24 @@ class ModeManager:
             if not lead_exists(lead, p):
                 continue
             v_lead = max(speed + lead.relative_speed_mps, 0.0)
-            if nudge is not None and v_lead < p.stopped_speed_mps:
-                continue  # the vehicle being passed
+            if v_lead < p.stopped_speed_mps and self._clears(lead, view, centre, offset, speed):
+                continue  # a stopped vehicle the planned path passes with room
             leads.append(LeadTrack(lead.distance_m, v_lead))
         return plan_speed(p, t, speed, self._accel_plan_mps2, cap, leads)
+
+    def _clears(self, obstacle: Lead, view: LaneView, centre: Curve, offset: traj_builder.Offset | None,
+                speed: float) -> bool:
+        """Whether the planned path passes `obstacle` (a stopped lead) with the nudge clearance."""
+        p = self.p
+        front = p.vehicle_length_m - p.rear_overhang_m
+        x = obstacle.distance_m + front + np.linspace(0.0, p.nudge_obstacle_length_m, 6)
+        lane = view.centre(0)
+        y_obstacle = (lane(x) if lane is not None else 0.0) + obstacle.lateral_offset_m
+        y_path = np.asarray(centre(x), dtype=float)
+        if offset is not None:
+            y_path = y_path + offset(x / max(speed, 1.0), x)
+        room = np.abs(y_path - y_obstacle) - 0.5 * (p.nudge_obstacle_width_m + p.vehicle_width_m)
+        return bool(np.min(room) >= 0.5 * p.nudge_clearance_m)
 
     def _turn_signal(self) -> TurnSignal:
         if self.mode == Mode.MRM:
