@@ -57,7 +57,7 @@ def _scaling_matrix(quick: bool):
 def _timing(quick: bool):
     from bench.latency import Timing
 
-    return Timing(warmup_s=1.0, window_s=3.0, startup_timeout_s=90.0) if quick else Timing(3.0, 20.0, 120.0)
+    return Timing(warmup_s=1.0, window_s=3.0, startup_timeout_s=90.0) if quick else Timing(3.0, 15.0, 120.0)
 
 
 def run_latency(configs, args, work: Path) -> dict:
@@ -93,6 +93,9 @@ def run_profile(args, work: Path) -> dict:
                                  str(work / "latency" / "frames")], cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT)
         try:
             rc = prof.wait(timeout=seconds + 180.0)
+        except subprocess.TimeoutExpired:
+            prof.kill()
+            rc = "a timeout"
         finally:
             feed.terminate()
             feed.wait(timeout=10.0)
@@ -110,13 +113,17 @@ def _tool(script: str, tool_args: list[str], out_md: Path) -> dict:
     return {"command": "python bench/" + script + " " + " ".join(tool_args), "markdown": out_md.read_text()}
 
 
+def _model_args(args) -> list[str]:
+    return ["--model", args.model] if args.model else []
+
+
 def run_eval_workers(args, work: Path) -> dict:
     from bench.scaling import workers_scaling
 
     eval_args = (["--suite", "forks", "--driver", "expert", "--max-s", "1", "--no-plots"] if args.quick else
-                 ["--suite", "all", "--driver", "expert,lcc", "--no-plots"])
+                 ["--suite", "small_roads", "--driver", "expert,lcc,stack", "--max-s", "12", "--no-plots"])
     try:
-        return {"runs": workers_scaling(eval_args, (1, 2), work)}
+        return {"runs": workers_scaling(eval_args + _model_args(args), (1, 2), work)}
     except RuntimeError as err:
         return {"failures": [str(err)]}
 
@@ -124,9 +131,8 @@ def run_eval_workers(args, work: Path) -> dict:
 def run_catalog(args, work: Path) -> dict:
     from bench.scaling import run_eval
 
-    extra = ["--model", args.model] if args.model else []
     try:
-        return run_eval(CATALOG_ARGS + extra, work / "catalog", work / "catalog.log")
+        return run_eval(CATALOG_ARGS + _model_args(args), work / "catalog", work / "catalog.log")
     except RuntimeError as err:
         return {"failures": [str(err)]}
 
@@ -182,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         "latency": lambda: run_latency(_latency_matrix(args.quick), args, work),
         "scaling": lambda: run_latency(_scaling_matrix(args.quick), args, work),
         "profile": lambda: run_profile(args, work),
-        "vla": lambda: _tool("vla_bench.py", (["--quick"] if args.quick else []) + (
-            ["--model", args.model] if args.model else []), work / "vla.md"),
+        "vla": lambda: _tool("vla_bench.py", (["--quick"] if args.quick else []) + _model_args(args),
+                             work / "vla.md"),
         "sim": lambda: _tool("sim_bench.py", ["--seconds", "0.5" if args.quick else "20"], work / "sim.md"),
         "eval_workers": lambda: run_eval_workers(args, work),
         "catalog": lambda: run_catalog(args, work),

@@ -106,7 +106,6 @@ class Feed:
                                                 qos_profile("vehicle/driver_input"))
         self.rear_pub = node.create_publisher(ObjectList, "/sensing/rear_objects",
                                               qos_profile("sensing/rear_objects"))
-        self.DriverInput = DriverInput
         period = 1.0 / rate_hz
         # (period s, phase s, action)
         self.schedule = [(period, k * period / cameras, lambda k=k: self._camera(k)) for k in range(cameras)]

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -173,7 +173,7 @@ class Probe:
         self.node = rclpy.create_node("bench_probe", context=self.context)
         self.lock = threading.Lock()
         self.vla: dict[int, dict[int, int]] = {k: {} for k in range(cameras)}
-        self.inference_ms: list[float] = []
+        self.inference_ms: list[tuple[int, float]] = []  # (arrival ns, VlaAction.inference_time_ms)
         self.rows: dict[str, list[tuple[int, int]]] = {"traj": [], "proposed": [], "gated": []}
         self.gated_engaged: list[bool] = []
 
@@ -189,7 +189,7 @@ class Probe:
                 with self.lock:
                     self.vla[k][stamp_ns(msg)] = now
                     if k == 0:
-                        self.inference_ms.append(msg.inference_time_ms)
+                        self.inference_ms.append((now, msg.inference_time_ms))
             return cb
 
         def on_row(name):
@@ -281,7 +281,6 @@ class Measurement:
     engaged_fraction: float
     feed_late: int
     load_avg: tuple[float, float, float]
-    extra: dict = field(default_factory=dict)
 
 
 def measure(cfg: LatencyConfig, model: str, workdir: Path, timing: Timing) -> Measurement:
@@ -338,7 +337,10 @@ def measure(cfg: LatencyConfig, model: str, workdir: Path, timing: Timing) -> Me
             probe.close()
         sup.stop()
         log.close()
-    published = json.loads(stamps_path.read_text())
+    try:
+        published = json.loads(stamps_path.read_text())
+    except (OSError, ValueError) as err:
+        raise RuntimeError(f"{cfg.label}: the feed left no frame stamps ({err}); see {log.name}") from err
     with probe.lock:
         rows = {k: np.asarray(v, dtype=np.int64).reshape(-1, 2) for k, v in probe.rows.items()}
         cameras = {}
@@ -350,7 +352,7 @@ def measure(cfg: LatencyConfig, model: str, workdir: Path, timing: Timing) -> Me
                 chain = attribute(stamps, probe.vla[0], rows["traj"], rows["proposed"], rows["gated"])
         in_window = rows["gated"][:, 1] >= t0_ns
         engaged = np.asarray(probe.gated_engaged, dtype=bool)[in_window] if len(in_window) else np.zeros(0, bool)
-        inference = np.asarray(probe.inference_ms)
+        inference = np.asarray([ms for t, ms in probe.inference_ms if t0_ns <= t < t1_ns])
     node_of = {label: ("vla_node, mode_manager, controller, safety_monitor" if label == "composed" else
                        "bench (frames + vehicle inputs)" if label == "bench feed" else
                        "bench (recording, this process)" if label == "bench probe" else label)

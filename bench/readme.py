@@ -113,11 +113,17 @@ def _where_time_goes(row: dict) -> str:
     wait_mean = sum(periods.values()) / 2.0
     floor = sum(st[s]["min"] or 0.0 for s in STAGES)
     parts = ", ".join(f"{s} {_f(st[s]['p50'])} ms" for s in STAGES)
-    return (f"Median per stage: {parts}. Every stage after the camera runs on its own timer (periods "
+    text = (f"Median per stage: {parts}. Each stage runs on its own timer (periods "
             + ", ".join(f"{s} {periods[s]:.0f} ms" for s in STAGES)
             + f"), so a frame waits on average half of each period, {wait_mean:.0f} ms in all, and up to "
-            f"{2 * wait_mean:.0f} ms, before any computing; the fastest frame through each stage sums to "
-            f"{floor:.0f} ms. The timers, not the computing, set the figure.")
+            f"{2 * wait_mean:.0f} ms; the fastest frame through each stage sums to {floor:.0f} ms.")
+    if wait_mean > floor:
+        text += (" The timer waits, not the computing, dominate: starting each stage when its input arrives "
+                 "(mode_manager on VlaAction, controller on Trajectory, the gate on the proposed command) would "
+                 "remove them.")
+    else:
+        text += " The computing dominates: see the profile for where it goes."
+    return text
 
 
 def _targets(data: dict) -> list[str]:
