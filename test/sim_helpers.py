@@ -39,3 +39,15 @@ def follow_command(world: World, steer_bias_rad: float = 0.0, accel_mps2: float 
         accel_mps2 = (plan.speed_mps[1] - plan.speed_mps[0]) / (plan.t_s[1] - plan.t_s[0])
     return Command(stamp_s=world.time_s, steering_angle_rad=steer, accel_mps2=accel_mps2,
                    turn_signal=TurnSignal.OFF, engaged=True)
+
+
+def check_scenario(name: str) -> None:
+    """Every expected event of `name` happens with the driver model at the wheel, which
+    neither collides nor leaves its lane."""
+    sc = scenarios.get(name)
+    assert sc.description and sc.expected_events
+    world = run_scenario_events(name)
+    missing = [e for e in sc.expected_events if not scenarios.event_happened(e, world)]
+    assert not missing, f"{name}: {missing} did not happen"
+    assert not world.log.events_of("collision"), world.log.events_of("collision")
+    assert not world.log.events_of("lane_departure"), world.log.events_of("lane_departure")

@@ -345,7 +345,7 @@ def highway() -> list[Scenario]:
                  "ask for a takeover if the driver does not respond; the driver answers once attentive again.",
                  hw3, 20.0, 1, 110.0, 50.0,
                  (AgentSpec(150.0, 1, speed_kph=115.0), AgentSpec(60.0, 0, speed_kph=125.0)),
-                 DriverScript(inattentive=((8.0, 33.0),)), expected_events=("inattentive:done",)),
+                 DriverScript(inattentive=((3.0, 28.0),)), expected_events=("inattentive:done",)),
         Scenario("highway_hard_brake", "highway",
                  "Motorway traffic jam ahead: the lead car brakes hard from 100 to 30 km/h. Brake firmly, "
                  "keep a safe gap, follow at the new speed.",
