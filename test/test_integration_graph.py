@@ -8,7 +8,6 @@ watches the graph's topics from this process. They need the shipped VLA model
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -25,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 @pytest.fixture(scope="module")
 def model_path() -> str:
-    from lcc_plus.vla.runtime import load_params
+    from stack_model import stack_model_path
 
-    path = os.environ.get("LCC_TEST_VLA_MODEL") or str(load_params().resolved_model_path())
-    assert Path(path).is_file(), f"the VLA model {path} is missing: the integration tests drive with it"
-    return path
+    path = stack_model_path()
+    assert path.is_file(), f"the VLA model {path} is missing: the integration tests drive with it"
+    return str(path)
 
 
 @pytest.fixture

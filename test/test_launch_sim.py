@@ -4,6 +4,7 @@ Runs where launch_testing is installed (a ROS 2 install, or `launch_test`); skip
 elsewhere. The VLA model is the shipped one (LCC_TEST_VLA_MODEL overrides the path).
 """
 import os
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -21,16 +22,17 @@ from launch.launch_description_sources import PythonLaunchDescriptionSource
 
 from launch import LaunchDescription
 
+sys.path.insert(0, str(Path(__file__).parent))
+from stack_model import stack_model_path
+
 REPORT_DIR = Path(tempfile.mkdtemp(prefix="lcc_launch_sim_"))
 
 
 def _model_path() -> str:
-    from lcc_plus.vla.runtime import load_params
-
-    path = os.environ.get("LCC_TEST_VLA_MODEL") or str(load_params().resolved_model_path())
-    if not Path(path).is_file():
+    path = stack_model_path()
+    if not path.is_file():
         pytest.skip(f"no VLA model at {path} (the vla core ships it)")
-    return path
+    return str(path)
 
 
 @pytest.mark.launch_test

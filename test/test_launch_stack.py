@@ -5,6 +5,7 @@ topics moved into the namespace. Runs where launch_testing is installed; skips
 cleanly elsewhere. LCC_TEST_VLA_MODEL overrides the shipped model path.
 """
 import os
+import sys
 import time
 import unittest
 from pathlib import Path
@@ -23,6 +24,9 @@ from launch.launch_description_sources import PythonLaunchDescriptionSource
 
 from launch import LaunchDescription
 
+sys.path.insert(0, str(Path(__file__).parent))
+from stack_model import stack_model_path
+
 NAMESPACE = "car7"
 EXPECTED = {f"/{NAMESPACE}/lcc/command": "safety_monitor", f"/{NAMESPACE}/lcc/command_proposed": "controller",
             f"/{NAMESPACE}/lcc/trajectory": "mode_manager", f"/{NAMESPACE}/lcc/vla_action": "vla_node",
@@ -30,12 +34,10 @@ EXPECTED = {f"/{NAMESPACE}/lcc/command": "safety_monitor", f"/{NAMESPACE}/lcc/co
 
 
 def _model_path() -> str:
-    from lcc_plus.vla.runtime import load_params
-
-    path = os.environ.get("LCC_TEST_VLA_MODEL") or str(load_params().resolved_model_path())
-    if not Path(path).is_file():
+    path = stack_model_path()
+    if not path.is_file():
         pytest.skip(f"no VLA model at {path} (the vla core ships it)")
-    return path
+    return str(path)
 
 
 @pytest.mark.launch_test

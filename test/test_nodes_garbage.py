@@ -218,9 +218,9 @@ def test_ackermann_adapter_explains_a_missing_ackermann_msgs():
 @pytest.fixture(scope="module")
 def vla_model(tmp_path_factory) -> Path:
     """The shipped model; else an untrained export of the same network (this tests the node, not the model)."""
-    from lcc_plus.vla.runtime import load_params
+    from stack_model import stack_model_path
 
-    shipped = load_params().resolved_model_path()
+    shipped = stack_model_path()
     if shipped.is_file():
         return shipped
     torch = pytest.importorskip("torch", reason=f"no shipped VLA model at {shipped} and no torch to export one")

@@ -18,7 +18,7 @@ from lcc_plus.common.types import Command
 from lcc_plus.msg import ControlCommand
 from lcc_plus.nodes import conversions as conv
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.input_health import InputHealth, require_finite
+from lcc_plus.nodes.input_health import InputHealth
 from lcc_plus.nodes.node_config import NODES_YAML, AckermannAdapterParams
 from lcc_plus.nodes.node_params import declare_params
 from lcc_plus.nodes.runner import StartupError, run_node
@@ -43,11 +43,7 @@ class AckermannAdapterNode(Node):
         self.health = InputHealth(self, NAME)
         self.pub = self.create_publisher(self.msg_type, "~/output/ackermann",
                                          topics.qos_for(NAME, "~/output/ackermann"))
-        self.create_subscription(
-            ControlCommand, "~/input/command",
-            self.health.guard("command", lambda m: require_finite(conv.command_from_msg(m), "ControlCommand"),
-                              self._on_command),
-            topics.qos_for(NAME, "~/input/command"))
+        self.health.subscribe(ControlCommand, "command", conv.command_from_msg, self._on_command, finite=True)
 
     def _set_params(self, p: AckermannAdapterParams) -> None:
         self.p = p

@@ -13,13 +13,11 @@ import argparse
 import importlib
 import sys
 
-import rclpy
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.utilities import remove_ros_args
 
-from lcc_plus.common.params import ParamError
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.runner import EXIT_START_UP, StartupError, shutdown, spin_until_finished
+from lcc_plus.nodes.runner import run_nodes
 
 # node name -> "module:Class"
 NODE_CLASSES: dict[str, str] = {
@@ -55,20 +53,5 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in NODE_CLASSES]
     if unknown or not names:
         parser.error(f"unknown node(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(NODE_CLASSES)}")
-    rclpy.init(args=with_default_remaps(names, argv))
-    nodes = []
-    try:
-        for name in names:
-            try:
-                nodes.append(node_class(name)())
-            except (ParamError, StartupError) as err:
-                print(f"[{name}] cannot start: {err}", file=sys.stderr)
-                return EXIT_START_UP
-            except KeyboardInterrupt:
-                return 0
-        executor = MultiThreadedExecutor()
-        for node in nodes:
-            executor.add_node(node)
-        return spin_until_finished(executor, nodes)
-    finally:
-        shutdown(nodes)
+    return run_nodes([(name, node_class(name)) for name in names], with_default_remaps(names, argv),
+                     MultiThreadedExecutor)

@@ -17,7 +17,7 @@ from lcc_plus.msg import ControlCommand, VehicleState
 from lcc_plus.msg import Trajectory as TrajectoryMsg
 from lcc_plus.nodes import conversions as conv
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.input_health import InputHealth, require_finite
+from lcc_plus.nodes.input_health import InputHealth
 from lcc_plus.nodes.node_config import NODES_YAML, LoopNodeParams
 from lcc_plus.nodes.node_params import declare_params
 from lcc_plus.nodes.runner import run_node
@@ -35,14 +35,8 @@ class ControllerNode(Node):
         self.ego_received = None
         self.traj = Trajectory()
         self.pub = self.create_publisher(ControlCommand, "~/output/command", topics.qos_for(NAME, "~/output/command"))
-        self.create_subscription(
-            VehicleState, "~/input/vehicle_state",
-            self.health.guard("vehicle_state", lambda m: require_finite(conv.ego_from_msg(m), "VehicleState"),
-                              self._on_ego),
-            topics.qos_for(NAME, "~/input/vehicle_state"))
-        self.create_subscription(TrajectoryMsg, "~/input/trajectory",
-                                 self.health.guard("trajectory", conv.trajectory_from_msg, self._on_traj),
-                                 topics.qos_for(NAME, "~/input/trajectory"))
+        self.health.subscribe(VehicleState, "vehicle_state", conv.ego_from_msg, self._on_ego, finite=True)
+        self.health.subscribe(TrajectoryMsg, "trajectory", conv.trajectory_from_msg, self._on_traj)
         self.create_timer(1.0 / self.p.rate_hz, self._step)
 
     def _set_core(self, p: ControllerParams) -> None:

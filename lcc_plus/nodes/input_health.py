@@ -96,6 +96,14 @@ class InputHealth:
 
         return callback
 
+    def subscribe(self, msg_type, input_name: str, convert: Callable[[Any], Any], handle: Callable[[Any], None],
+                  *, finite: bool = False, qos=None):
+        """Subscribe to `~/input/<input_name>` through `guard`; `finite` also rejects NaN and inf fields."""
+        private = f"~/input/{input_name}"
+        checked = (lambda m: require_finite(convert(m), msg_type.__name__)) if finite else convert
+        return self._node.create_subscription(msg_type, private, self.guard(input_name, checked, handle),
+                                              qos or topics.qos_for(self._name, private))
+
     def protect(self, step_name: str, step: Callable[[], None]) -> Callable[[], None]:
         """A timer callback running `step`; an exception is counted against `step_name`, not raised."""
 

@@ -28,7 +28,7 @@ from lcc_plus.msg import (
 from lcc_plus.msg import Intent as IntentMsg
 from lcc_plus.nodes import conversions as conv
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.input_health import InputHealth, require_finite
+from lcc_plus.nodes.input_health import InputHealth
 from lcc_plus.nodes.markers import plan_markers
 from lcc_plus.nodes.node_config import NODES_YAML, LoopNodeParams
 from lcc_plus.nodes.node_params import declare_params
@@ -61,24 +61,18 @@ class ModeManagerNode(Node):
         self.pub_mode = pub(ModeState, "~/output/mode")
         self.pub_intent = pub(IntentMsg, "~/output/intent")
         self.pub_markers = pub(MarkerArray, "~/output/markers")
-        self._subscribe(VlaAction, "vla_action", conv.perception_from_msg, "perception")
-        self._subscribe(VehicleState, "vehicle_state",
-                        lambda m: require_finite(conv.ego_from_msg(m), "VehicleState"), "ego")
-        self._subscribe(DriverInput, "driver_input",
-                        lambda m: require_finite(conv.driver_from_msg(m), "DriverInput"), "driver")
-        self._subscribe(ObjectList, "rear_objects", conv.rear_from_msg, "rear")
-        self._subscribe(TakeoverRequest, "takeover_request", conv.takeover_from_msg, "takeover")
+        self.health.subscribe(VlaAction, "vla_action", conv.perception_from_msg, self._setter("perception"))
+        self.health.subscribe(VehicleState, "vehicle_state", conv.ego_from_msg, self._on_ego, finite=True)
+        self.health.subscribe(DriverInput, "driver_input", conv.driver_from_msg, self._setter("driver"), finite=True)
+        self.health.subscribe(ObjectList, "rear_objects", conv.rear_from_msg, self._setter("rear"))
+        self.health.subscribe(TakeoverRequest, "takeover_request", conv.takeover_from_msg, self._setter("takeover"))
         self.create_timer(1.0 / self.p.rate_hz, self.health.protect("step", self._step))
 
-    def _subscribe(self, msg_type, name: str, convert, attribute: str) -> None:
-        def store(value) -> None:
-            setattr(self, attribute, value)
-            if attribute == "ego":
-                self.ego_received = self.get_clock().now()
+    def _setter(self, attribute: str):
+        return lambda value: setattr(self, attribute, value)
 
-        private = f"~/input/{name}"
-        self.create_subscription(msg_type, private, self.health.guard(name, convert, store),
-                                 topics.qos_for(NAME, private))
+    def _on_ego(self, ego) -> None:
+        self.ego, self.ego_received = ego, self.get_clock().now()
 
     def _step(self) -> None:
         now = self.get_clock().now()

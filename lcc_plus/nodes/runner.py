@@ -50,21 +50,29 @@ def shutdown(nodes: list[Node]) -> None:
         pass
 
 
-def run_node(factory: Callable[[], Node], node_name: str, argv: list[str] | None = None) -> int:
-    """Run `factory()` (a Node named `node_name`) until shutdown; return the exit status."""
-    argv = list(sys.argv if argv is None else argv)
-    rclpy.init(args=topics.ros_args_with_default_remaps(node_name, argv))
+def run_nodes(factories: list[tuple[str, Callable[[], Node]]], ros_args: list[str], executor_class) -> int:
+    """rclpy.init(ros_args), create every node, spin them on one executor; return the exit status."""
+    rclpy.init(args=ros_args)
     nodes: list[Node] = []
     try:
-        try:
-            nodes.append(factory())
-        except (ParamError, StartupError) as err:
-            print(f"[{node_name}] cannot start: {err}", file=sys.stderr)
-            return EXIT_START_UP
-        except KeyboardInterrupt:
-            return 0
-        executor = SingleThreadedExecutor()
-        executor.add_node(nodes[0])
+        for name, factory in factories:
+            try:
+                nodes.append(factory())
+            except (ParamError, StartupError) as err:
+                print(f"[{name}] cannot start: {err}", file=sys.stderr)
+                return EXIT_START_UP
+            except KeyboardInterrupt:
+                return 0
+        executor = executor_class()
+        for node in nodes:
+            executor.add_node(node)
         return spin_until_finished(executor, nodes)
     finally:
         shutdown(nodes)
+
+
+def run_node(factory: Callable[[], Node], node_name: str, argv: list[str] | None = None) -> int:
+    """Run `factory()` (a Node named `node_name`) until shutdown; return the exit status."""
+    argv = list(sys.argv if argv is None else argv)
+    return run_nodes([(node_name, factory)], topics.ros_args_with_default_remaps(node_name, argv),
+                     SingleThreadedExecutor)

@@ -37,7 +37,7 @@ from lcc_plus.evaluation.world_trace import trace_from_world
 from lcc_plus.msg import ControlCommand, DriverInput, ModeState, ObjectList, TakeoverRequest, VehicleState
 from lcc_plus.nodes import conversions as conv
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.input_health import InputHealth, require_finite
+from lcc_plus.nodes.input_health import InputHealth
 from lcc_plus.nodes.node_config import NODES_YAML, SimNodeParams
 from lcc_plus.nodes.node_params import declare_params
 from lcc_plus.nodes.runner import StartupError, run_node
@@ -94,17 +94,9 @@ class SimNode(Node):
         self.pub_driver = pub(DriverInput, "~/output/driver_input")
         self.pub_rear = pub(ObjectList, "~/output/rear_objects")
         self.pub_clock = self.create_publisher(Clock, "/clock", topics.qos_profile("/clock"))
-        self.create_subscription(
-            ControlCommand, "~/input/command",
-            self.health.guard("command", lambda m: require_finite(conv.command_from_msg(m), "ControlCommand"),
-                              self._on_command),
-            topics.qos_for(NAME, "~/input/command"))
-        self.create_subscription(TakeoverRequest, "~/input/takeover_request",
-                                 self.health.guard("takeover_request", conv.takeover_from_msg, self._on_takeover),
-                                 topics.qos_for(NAME, "~/input/takeover_request"))
-        self.create_subscription(ModeState, "~/input/mode",
-                                 self.health.guard("mode", conv.mode_from_msg, self._on_mode),
-                                 topics.qos_for(NAME, "~/input/mode"))
+        self.health.subscribe(ControlCommand, "command", conv.command_from_msg, self._on_command, finite=True)
+        self.health.subscribe(TakeoverRequest, "takeover_request", conv.takeover_from_msg, self._on_takeover)
+        self.health.subscribe(ModeState, "mode", conv.mode_from_msg, self._on_mode)
         self.timer = self.create_timer(self.world.p.step_s / self.p.rate_factor, self.health.protect("step", self._tick))
         self.get_logger().info(f"scenario {scenario.name} (seed {self.p.seed}, {scenario.duration_s:.0f} s) at "
                                f"{self.p.rate_factor}x real time, step {self.world.p.step_s} s")

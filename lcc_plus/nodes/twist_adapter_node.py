@@ -18,7 +18,7 @@ from lcc_plus.common.types import Command
 from lcc_plus.msg import ControlCommand
 from lcc_plus.nodes import conversions as conv
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.input_health import InputHealth, require_finite
+from lcc_plus.nodes.input_health import InputHealth
 from lcc_plus.nodes.node_config import NODES_YAML, TwistAdapterParams
 from lcc_plus.nodes.node_params import declare_params
 from lcc_plus.nodes.runner import run_node
@@ -38,11 +38,7 @@ class TwistAdapterNode(Node):
         self.health = InputHealth(self, NAME)
         self.engaged = False
         self.pub = self.create_publisher(TwistStamped, "~/output/twist", topics.qos_for(NAME, "~/output/twist"))
-        self.create_subscription(
-            ControlCommand, "~/input/command",
-            self.health.guard("command", lambda m: require_finite(conv.command_from_msg(m), "ControlCommand"),
-                              self._on_command),
-            topics.qos_for(NAME, "~/input/command"))
+        self.health.subscribe(ControlCommand, "command", conv.command_from_msg, self._on_command, finite=True)
 
     def _set_params(self, p: TwistAdapterParams) -> None:
         self.p = p

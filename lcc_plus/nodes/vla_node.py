@@ -29,7 +29,7 @@ from lcc_plus.msg import Intent as IntentMsg
 from lcc_plus.msg import VehicleState, VlaAction
 from lcc_plus.nodes import conversions as conv
 from lcc_plus.nodes import topics
-from lcc_plus.nodes.input_health import InputHealth, require_finite
+from lcc_plus.nodes.input_health import InputHealth
 from lcc_plus.nodes.node_config import NODES_YAML, VlaNodeParams
 from lcc_plus.nodes.node_params import declare_params
 from lcc_plus.nodes.runner import StartupError, run_node
@@ -108,17 +108,9 @@ class VlaNode(Node):
         self.create_subscription(Image, "~/input/image", lambda m: self._on_frame("image", m), SENSOR_QOS)
         self.create_subscription(CompressedImage, "~/input/image_compressed",
                                  lambda m: self._on_frame("image_compressed", m), SENSOR_QOS)
-        self.create_subscription(CameraInfo, "~/input/camera_info",
-                                 self.health.guard("camera_info", conv.camera_info_to_dict, self._on_camera_info),
-                                 topics.qos_for(NAME, "~/input/camera_info"))
-        self.create_subscription(
-            VehicleState, "~/input/vehicle_state",
-            self.health.guard("vehicle_state", lambda m: require_finite(conv.ego_from_msg(m), "VehicleState"),
-                              self._on_ego),
-            topics.qos_for(NAME, "~/input/vehicle_state"))
-        self.create_subscription(IntentMsg, "~/input/intent",
-                                 self.health.guard("intent", conv.intent_from_msg, self._on_intent),
-                                 topics.qos_for(NAME, "~/input/intent"))
+        self.health.subscribe(CameraInfo, "camera_info", conv.camera_info_to_dict, self._on_camera_info)
+        self.health.subscribe(VehicleState, "vehicle_state", conv.ego_from_msg, self._on_ego, finite=True)
+        self.health.subscribe(IntentMsg, "intent", conv.intent_from_msg, self._on_intent)
         self.create_timer(1.0 / self.p.process_rate_hz, self._process)
         self.get_logger().info(f"model {self.vla.model_id} on {self.vla.provider}, {spec.num_frames} frame(s) "
                                f"{spec.frame_gap_s:.3f} s apart")
