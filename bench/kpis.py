@@ -40,7 +40,9 @@ def suite_rows(paths: list[Path]) -> dict[str, dict]:
                 continue
             cells = dict(zip(report.KPI_COLUMNS, report._kpi_row(d, by_driver[d])))
             ratio = "n/a (no lcc run)"
-            if "lcc" in by_driver:
+            if d == "lcc":
+                ratio = "1 (baseline)"
+            elif "lcc" in by_driver:
                 r = kpi.takeover_ratio(by_driver[d]["takeovers"]["total"], by_driver["lcc"]["takeovers"]["total"])
                 ratio = kpi.format_bounded(r["value"], r["bound"]) if r["value"] is not None else f"n/a ({r['why']})"
             row = [cells[c] for c in COLUMNS]
