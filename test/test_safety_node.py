@@ -225,8 +225,14 @@ def test_faults_over_dds_reach_their_level_in_time_without_a_gap():
     finally:
         rclpy.try_shutdown()
         out = _stop_node(proc)
-        # rclpy's own shutdown races are not ours; a failure in the monitor would name these files
-        assert "lcc_plus/safety/" not in out and "safety_monitor_node.py" not in out, out[-3000:]
+        assert_no_traceback(out)
+
+
+def assert_no_traceback(output: str) -> None:
+    """The node printed no traceback, except rclpy's wait-set error when SIGTERM shuts the
+    context down under a spinning executor (lcc_plus/nodes/runner.py does not catch it)."""
+    for chunk in output.split("Traceback (most recent call last):")[1:]:
+        assert "the given context is not valid" in chunk, chunk[-3000:]
 
 
 def _start_node(*params: str) -> subprocess.Popen:
@@ -298,8 +304,7 @@ def test_sim_clock_jumps_keep_the_timer_and_the_stream_going():
         assert proc.poll() is None
     finally:
         rclpy.try_shutdown()
-        out = _stop_node(proc)
-        assert "lcc_plus/safety/" not in out and "safety_monitor_node.py" not in out, out[-3000:]
+        assert_no_traceback(_stop_node(proc))
 
 
 @pytest.mark.ros
