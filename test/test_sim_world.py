@@ -113,7 +113,7 @@ def test_two_way_road_ground_truth_sees_the_oncoming_lane_edge_and_parked_cars_a
     village = World(scenarios.get("parked_village"), 0, render=False)
     gt = village.observe().gt
     assert gt.lead.probability == 1.0 and gt.lead.relative_speed_mps < -5.0
-    assert -1.0 < gt.lead.lateral_offset_m < 0.0  # parked to the right of our driving line
+    assert gt.lead.lateral_offset_m == pytest.approx(-1.55, abs=0.05)  # parked at the right edge
     # With the nudge the path bends round the first car, so the next one is the lead.
     assert village.perceive(nudge=True).lead.distance_m > gt.lead.distance_m + 10.0
 

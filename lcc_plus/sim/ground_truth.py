@@ -161,7 +161,9 @@ def perceive(world, intent: IntentKind | None = None, fork: ForkPreference = For
     else keep the lane). fork: which branch to take at a split. nudge: bend the path
     past parked cars and obstacles (else they are leads and the speed plan stops
     behind them, leaving the pass to the planner). Lead distances are bumper to
-    bumper (ego front to the object's rear), lateral offsets from the driving line."""
+    bumper (ego front to the object's rear), lateral offsets from the centre of the
+    lead's lane (LeadEstimate.msg); the ego lane's lead is the nearest object in the
+    corridor of the driving line."""
     p = p or world.gt_params
     plan = plan_path(world, intent, fork, p, nudge)
     st = world.vehicle.state
@@ -440,5 +442,6 @@ def leads(world, plan: PathPlan) -> tuple[Lead, Lead, Lead]:
                 continue
         v_rel = a.speed_mps * math.cos(a.yaw_rad - float(plan.line.heading_at(sa))) - world.vehicle.state.speed_mps
         if best[k] is None or g < best[k].distance_m:
-            best[k] = Lead(float(g), float(v_rel), float(d_rel - k * width), 1.0)
+            # LeadEstimate.msg: the lead's centre relative to that lane's centre line.
+            best[k] = Lead(float(g), float(v_rel), float(da - k * width), 1.0)
     return tuple(best[k] or Lead() for k in (0, 1, -1))

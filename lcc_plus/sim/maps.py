@@ -60,6 +60,7 @@ class Section:
     left_offset_m: float = 0.0  # lateral offset of the left edge from the reference line
     wear: tuple[float, ...] = ()  # per line, 0 fresh .. 1 gone (default all 0)
     colors: tuple[str, ...] = ()  # per line, "white" | "yellow" (default white)
+    end_lane_widths_m: tuple[float, ...] = ()  # widths at the section's end (taper); default unchanged
 
     def validate(self) -> None:
         n = len(self.lane_widths_m)
@@ -70,6 +71,8 @@ class Section:
             raise ValueError(f"unknown line kind(s) {unknown}; known: {sorted(LINE_TAGS)}")
         if self.wear and len(self.wear) != n + 1 or self.colors and len(self.colors) != n + 1:
             raise ValueError("wear and colors need one entry per line")
+        if self.end_lane_widths_m and (len(self.end_lane_widths_m) != n or min(self.end_lane_widths_m) < 0.1):
+            raise ValueError("end_lane_widths_m needs one width >= 0.1 m per lane")
 
 
 @dataclass(frozen=True)
@@ -177,10 +180,14 @@ class _Builder:
             sec.validate()
             part = _slice(ref, s0, s0 + sec.length_m)
             normal = np.stack([-np.sin(part[:, 3]), np.cos(part[:, 3])], axis=1)
-            offsets = sec.left_offset_m - np.r_[0.0, np.cumsum(sec.lane_widths_m)]
+            frac = ((part[:, 0] - s0) / sec.length_m)[:, None]
+            w0 = np.array(sec.lane_widths_m)
+            w1 = np.array(sec.end_lane_widths_m or sec.lane_widths_m)
+            widths = w0 + frac * (w1 - w0)
+            offsets = sec.left_offset_m - np.hstack([np.zeros((len(part), 1)), np.cumsum(widths, axis=1)])
             lines = []
-            for j, d in enumerate(offsets):
-                xy = part[:, 1:3] + d * normal
+            for j in range(offsets.shape[1]):
+                xy = part[:, 1:3] + offsets[:, j:j + 1] * normal
                 wear = sec.wear[j] if sec.wear else 0.0
                 color = sec.colors[j] if sec.colors else "white"
                 lines.append(self.line(xy, sec.lines[j], wear, color))
@@ -202,7 +209,7 @@ def branch_start(parent: RoadSpec, parent_start: tuple[float, float, float], br:
     """Start pose of a branch's reference line on the end of its parent."""
     end = reference_line(parent_start, parent.segments)[-1]
     last = parent.sections[-1]
-    end_offsets = last.left_offset_m - np.r_[0.0, np.cumsum(last.lane_widths_m)]
+    end_offsets = last.left_offset_m - np.r_[0.0, np.cumsum(last.end_lane_widths_m or last.lane_widths_m)]
     d = end_offsets[br.parent_line] - br.road.sections[0].left_offset_m
     return (end[1] - d * math.sin(end[3]), end[2] + d * math.cos(end[3]), end[3])
 

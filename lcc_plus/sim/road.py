@@ -358,7 +358,8 @@ def _lane_from_lanelet(ll, rules) -> Lane | None:
     _, dr = right_line.project(centre.points)
     # project() gives the centre's offset from the bound; the bound's offset is minus that.
     left_off, right_off = -dl, -dr
-    if np.any(left_off - right_off < 0.5):
+    # A taper narrows to nothing at one end; a lanelet narrow everywhere is no lane.
+    if np.max(left_off - right_off) < 1.5 or np.any(left_off - right_off < 0.05):
         return None
     one_way = bool(rules.isOneWay(ll))
     speed = float(rules.speedLimit(ll).speedLimit) / 3.6

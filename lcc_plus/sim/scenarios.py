@@ -10,6 +10,7 @@ Suites: small_roads, urban, highway, forks, hazards (see SUITES).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,9 +170,10 @@ def event_happened(name: str, world) -> bool:
         return any(net.lanes[i].left.kind == BoundaryKind.VIRTUAL and net.lanes[i].right.kind == BoundaryKind.VIRTUAL
                    for i in lanes)
     if kind == "lane_end":
-        ends = [i for i in lanes if net.lane_ends(i)]
+        # We drove in a lane that ends within 500 m and finished in one that goes on.
+        ending = [i for i in lanes if any(net.lane_ends(j) for j in net.lane_chain(i, 500.0))]
         done = [c for c in world.log.lane_changes if c.outcome == "completed"]
-        return bool(ends) and bool(done) and lanes[-1] not in ends
+        return bool(ending) and bool(done) and lanes[-1] not in ending and not net.lane_ends(lanes[-1])
     if kind == "faded":
         return any(b.wear >= 0.5 or b.kind in (BoundaryKind.VIRTUAL, BoundaryKind.UNKNOWN)
                    for i in lanes for b in (net.lanes[i].left, net.lanes[i].right))
@@ -300,16 +302,20 @@ def highway() -> list[Scenario]:
         return uniform_section(length, 4, speed_limit_kph=120.0, edge="solid")
     hw3 = MapSpec((_road(straightish, _sections_over(straightish, three)),), "highway3")
     hw4 = MapSpec((_road(straightish, _sections_over(straightish, four)),), "highway4")
-    lane_end_segments = [Segment(700), Segment(300, 2000), Segment(800)]
+    lane_end_segments = [Segment(700), Segment(150, 2000), Segment(150, 2000), Segment(800)]
+    taper = dataclasses.replace(uniform_section(150, 3, speed_limit_kph=120.0, edge="solid"),
+                                end_lane_widths_m=(3.5, 3.5, 0.2))
     lane_end = MapSpec((_road(lane_end_segments, [
         uniform_section(700, 3, speed_limit_kph=120.0, edge="solid"),
-        uniform_section(300, 3, speed_limit_kph=120.0, edge="solid"),
+        uniform_section(150, 3, speed_limit_kph=120.0, edge="solid"), taper,
         uniform_section(800, 2, speed_limit_kph=120.0, edge="solid")]),), "highway_lane_end")
     ramp = Section(250, (3.5, 3.5, 3.5, 3.5), (1, 1, 1, 1), ("solid", "dashed", "dashed", "dashed", "solid"),
                    120.0, "nonurban")
-    merge_segments = [Segment(300), Segment(250), Segment(1000)]
+    ramp_taper = dataclasses.replace(ramp, length_m=100, end_lane_widths_m=(3.5, 3.5, 3.5, 0.2))
+    merge_segments = [Segment(300), Segment(250), Segment(100), Segment(900)]
     merge = MapSpec((_road(merge_segments, [uniform_section(300, 3, speed_limit_kph=120.0, edge="solid"), ramp,
-                                            uniform_section(1000, 3, speed_limit_kph=120.0, edge="solid")]),),
+                                            ramp_taper,
+                                            uniform_section(900, 3, speed_limit_kph=120.0, edge="solid")]),),
                     "highway_merge")
     return [
         Scenario("highway_slow_truck", "highway",
