@@ -455,8 +455,11 @@ def test_malformed_objects_are_rejected_not_raised():
     q.lane_lines = []                                                        # wrong shape
     m.on_perception(q, t)
     m.on_image(None, 640, 480, "rgb8", t)                                    # no stamp
-    assert m.watchdog.topics["vehicle_state"].rejected_total == 1
+    m.on_vehicle_state(None, t)                                              # not a message at all
+    m.on_command("stop", t)
+    assert m.watchdog.topics["vehicle_state"].rejected_total == 2
     assert m.watchdog.topics["image"].rejected_total == 1
+    assert m.watchdog.topics["command"].rejected["malformed"] == 1
     out = m.tick(t)
     assert out.command.engaged
 

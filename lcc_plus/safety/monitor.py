@@ -145,17 +145,20 @@ class SafetyMonitor:
         return self._t
 
     # ------------------------------------------------------------------ inputs
-    def _admit(self, topic: str, stamp_s: float, check, now_s: float) -> bool:
+    def _admit(self, topic: str, stamp, check, now_s: float) -> bool:
+        """Run the content check `check()` and the stamp check on `stamp()`; count a rejection.
+        Both are callables so that even a message of the wrong type is counted, not raised."""
         t = self._clock(now_s)
         try:
-            reason = check() or validation.check_stamp(
-                float(stamp_s), self.watchdog.topics[topic].last_stamp_s, now_s, self.p)
+            stamp_s = float(stamp())
+            reason = check() or validation.check_stamp(stamp_s, self.watchdog.topics[topic].last_stamp_s, now_s,
+                                                       self.p)
         except Exception as err:  # a malformed object must be counted, not crash the monitor
             reason = f"malformed:{type(err).__name__}"
         if reason:
             self.watchdog.reject(topic, reason, t)
             return False
-        self.watchdog.accept(topic, float(stamp_s), t)
+        self.watchdog.accept(topic, stamp_s, t)
         return True
 
     def reject(self, topic: str, reason: str, now_s: float) -> None:
@@ -163,11 +166,11 @@ class SafetyMonitor:
         self.watchdog.reject(topic, reason, self._clock(now_s))
 
     def on_vehicle_state(self, ego: EgoState, now_s: float) -> None:
-        if self._admit("vehicle_state", ego.stamp_s, lambda: validation.check_ego(ego, self.p), now_s):
+        if self._admit("vehicle_state", lambda: ego.stamp_s, lambda: validation.check_ego(ego, self.p), now_s):
             self.ego = ego
 
     def on_driver(self, driver: DriverControls, now_s: float) -> None:
-        if not self._admit("driver_input", driver.stamp_s, lambda: validation.check_driver(driver, self.p), now_s):
+        if not self._admit("driver_input", lambda: driver.stamp_s, lambda: validation.check_driver(driver, self.p), now_s):
             return
         prev = self.driver
         # Edges are latched per message so a press shorter than a tick is not lost.
@@ -176,7 +179,7 @@ class SafetyMonitor:
         self.driver = driver
 
     def on_perception(self, perception: Perception, now_s: float) -> None:
-        if not self._admit("vla_action", perception.stamp_s,
+        if not self._admit("vla_action", lambda: perception.stamp_s,
                            lambda: validation.check_perception(perception, self.p), now_s):
             return
         self.perception = perception
@@ -186,18 +189,18 @@ class SafetyMonitor:
                 self.hold.set_path(*path)
 
     def on_image(self, stamp_s: float, width_px: int, height_px: int, encoding: str, now_s: float) -> None:
-        self._admit("image", stamp_s, lambda: validation.check_image(width_px, height_px, encoding, self.p), now_s)
+        self._admit("image", lambda: stamp_s, lambda: validation.check_image(width_px, height_px, encoding, self.p), now_s)
 
     def on_rear(self, rear: RearSensing, now_s: float) -> None:
-        if self._admit("rear_objects", rear.stamp_s, lambda: validation.check_rear(rear, self.p), now_s):
+        if self._admit("rear_objects", lambda: rear.stamp_s, lambda: validation.check_rear(rear, self.p), now_s):
             self.rear = rear
 
     def on_mode(self, status: ModeStatus, now_s: float) -> None:
-        if self._admit("mode", status.stamp_s, lambda: validation.check_mode(status.mode), now_s):
+        if self._admit("mode", lambda: status.stamp_s, lambda: validation.check_mode(status.mode), now_s):
             self.mode = status
 
     def on_command(self, proposed: Command, now_s: float) -> None:
-        if self._admit("command", proposed.stamp_s, lambda: validation.check_command(proposed, self.p), now_s):
+        if self._admit("command", lambda: proposed.stamp_s, lambda: validation.check_command(proposed, self.p), now_s):
             self.proposed = proposed
 
     # ------------------------------------------------------------------ checks
