@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 from rclpy.task import Future
 
@@ -35,6 +36,11 @@ def spin_until_finished(executor, nodes: list[Node]) -> int:
     try:
         executor.spin_until_future_complete(done)
     except (KeyboardInterrupt, ExternalShutdownException):
+        return 0
+    except _rclpy.RCLError:
+        # SIGTERM shuts the context down while the executor builds its wait set: a clean stop.
+        if executor.context.ok():
+            raise
         return 0
     return int(done.result() or 0) if done.done() else 0
 
