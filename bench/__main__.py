@@ -132,7 +132,8 @@ def run_catalog(args, work: Path) -> dict:
     from bench.scaling import run_eval
 
     try:
-        return run_eval(CATALOG_ARGS + _model_args(args), work / "catalog", work / "catalog.log")
+        quick = ["--max-s", "2"] if args.quick else []  # --quick --eval: every run, 2 simulated seconds each
+        return run_eval(CATALOG_ARGS + quick + _model_args(args), work / "catalog", work / "catalog.log")
     except RuntimeError as err:
         return {"failures": [str(err)]}
 
