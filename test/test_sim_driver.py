@@ -94,3 +94,19 @@ def test_safety_driver_brakes_for_a_stopped_car_the_system_ignores():
     for _ in range(200):
         world.step(follow_command(world, accel_mps2=0.5), TakeoverDemand())
     assert not world.log.events_of("collision")
+
+
+def test_off_the_road_is_a_departure_and_the_driver_finds_the_way_back():
+    import dataclasses
+
+    world = world_with("narrow_curves")
+    world.driver.p = dataclasses.replace(world.driver.p, intervene_edge_margin_m=-0.5, intervene_lookahead_s=0.1)
+    run(world, 2.0)
+    while world.lane_pos is not None and world.time_s < 10.0:
+        world.step(follow_command(world, 0.3), TakeoverDemand())
+    assert world.lane_pos is None
+    assert any(e.detail == "off the road" for e in world.log.events_of("lane_departure"))
+    assert len(world.observe().gt.path_x_m) >= 10  # ground truth points the way back
+    while world.time_s < 20.0 and not world.done:
+        world.step(follow_command(world), TakeoverDemand())
+    assert world.log.arrays()["on_road"][-1]

@@ -115,3 +115,12 @@ def test_catalog_maps_load_and_forks_have_two_successors():
     left, right = fork.default_successor(split[0].id, 1), fork.default_successor(split[0].id, -1)
     assert left != right and turn[left] > turn[right]
     assert math.isfinite(turn[left])
+
+
+def test_lane_drop_tapers_and_counts_as_a_lane_end():
+    net = RoadNetwork.load(scenarios.get("highway_lane_end").map_path())
+    ending = [lane for lane in net.lanes.values() if net.lane_ends(lane.id)]
+    assert len(ending) == 1
+    lane = ending[0]
+    assert lane.width_at(0.0) == pytest.approx(3.5, abs=0.05) and lane.width_at(lane.length) < 0.5
+    assert lane.left_id is not None and net.lanes[lane.left_id].successors

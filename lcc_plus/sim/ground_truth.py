@@ -197,9 +197,7 @@ class PathPlan:
 def plan_path(world, intent: IntentKind | None, fork: ForkPreference, p: GroundTruthParams,
               nudge: bool = True) -> PathPlan:
     net, st, vp = world.net, world.vehicle.state, world.vp
-    pos = world.lane_pos
-    if pos is None:
-        raise RuntimeError("ground truth needs the ego on a lane; it is off the road")
+    pos = world.lane_pos or world.net.nearest(st.x_m, st.y_m, st.yaw_rad)  # off the road: the way back
     pref = FORK_TO_PREFERENCE[ForkPreference(fork)]
     horizon_m = max(150.0, st.speed_mps * p.horizon_s * 1.5 + 60.0)
     own_chain = net.lane_chain(pos.lane_id, horizon_m, pos.s_m, pref)

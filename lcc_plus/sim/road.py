@@ -208,6 +208,21 @@ class RoadNetwork:
                 return best
         return self._best(list(self.lanes), x_m, y_m, yaw_rad)
 
+    def nearest(self, x_m: float, y_m: float, yaw_rad: float) -> LanePosition:
+        """The lane whose centre line is closest (driven our way if any is within 20 m),
+        for a point that may be off the road."""
+        best, best_cost = None, np.inf
+        for lane_id in self._ids.tolist():
+            lane = self.lanes[lane_id]
+            s, d = lane.centre.project(np.array([[x_m, y_m]]))
+            s_c = float(np.clip(s[0], 0.0, lane.length))
+            gap = float(np.hypot(*(lane.centre.xy_at(s_c) - (x_m, y_m))))
+            herr = float(wrap_angle(yaw_rad - float(lane.centre.heading_at(s_c))))
+            cost = gap + (20.0 if abs(herr) > np.pi / 2 else 0.0)
+            if cost < best_cost:
+                best, best_cost = LanePosition(lane_id, s_c, float(d[0]), herr), cost
+        return best
+
     def _near(self, lane_id: int) -> list[int]:
         lane = self.lanes[lane_id]
         out = [lane_id]
