@@ -21,7 +21,7 @@ def small_road(centre_line: LineType = LineType.DASHED) -> list[LaneLine]:
 
 
 def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_line=LineType.DASHED,
-               seconds: float = 20.0, speed: float = 12.0):
+               seconds: float = 20.0, speed: float = 12.0, model_path_y_m: float | None = None):
     """Ego follows its plan's speed exactly; the obstacle stands `60 m` ahead at `obstacle_offset_m`."""
     mm = ModeManager(P)
     v, odo, t = speed, 0.0, 0.0
@@ -30,6 +30,8 @@ def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_li
         gap = 60.0 - odo
         lead = Lead(gap, -v, obstacle_offset_m, 0.9) if gap > -1.0 else Lead()
         per = Perception(lane_lines=small_road(centre_line), lead=lead, lead_left=oncoming or Lead(), confidence=0.9)
+        if model_path_y_m is not None:
+            per.path_x_m, per.path_y_m = np.linspace(0.0, 80.0, 17), np.full(17, model_path_y_m)
         traj, st, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=speed), per,
                               rear(), TakeoverDemand())
         if len(traj.t_s):
@@ -66,12 +68,13 @@ def test_nudge_into_the_free_road_when_no_oncoming_traffic():
     assert all(st.mode == Mode.LANE_KEEP for _, _, _, _, st in log[2:])
 
 
-@pytest.mark.parametrize("oncoming, centre_line, why", [
-    (Lead(100.0, -12.0 - 12.0, 3.5, 0.9), LineType.DASHED, "oncoming traffic too close"),
-    (None, LineType.ROAD_EDGE, "no free road"),
+@pytest.mark.parametrize("oncoming, centre_line, path_y, why", [
+    (Lead(100.0, -12.0 - 12.0, 3.5, 0.9), LineType.DASHED, None, "oncoming traffic too close"),
+    (None, LineType.ROAD_EDGE, None, "no free road"),
+    (None, LineType.DASHED, 0.0, "the model does not pass it"),
 ])
-def test_stop_behind_and_request_takeover(oncoming, centre_line, why):
-    mm, log = drive_past(0.0, oncoming=oncoming, centre_line=centre_line, seconds=20.0)
+def test_stop_behind_and_request_takeover(oncoming, centre_line, path_y, why):
+    mm, log = drive_past(0.0, oncoming=oncoming, centre_line=centre_line, seconds=20.0, model_path_y_m=path_y)
     t, gap, v, traj, st = log[-1]
     assert v < 0.2 and gap >= P.standstill_gap_m - 0.5
     assert st.mode == Mode.TAKEOVER_REQUESTED and why in st.reason

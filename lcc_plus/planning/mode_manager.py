@@ -29,6 +29,7 @@ from lcc_plus.common.types import (
     LaneChangeTrigger,
     Lead,
     Lever,
+    LineType,
     Mode,
     ModeStatus,
     Perception,
@@ -112,6 +113,7 @@ class ModeManager:
         self._mrm_latched = False
         self._fault_reason = ""
         self._engage_held = False
+        self._lane_ref: Curve | None = None
 
     # -- public helpers for the node -----------------------------------------------------------
     def set_speed_limit(self, speed_limit_mps: float) -> None:
@@ -165,6 +167,7 @@ class ModeManager:
         if view.width_measured:
             self._width_m += 0.1 * (view.width_m - self._width_m)
         self._track_lane_index(view)
+        self._lane_ref = self._lane_reference(view)
         path = model_path(perception, self.p)
         has_reference = view.centre(0) is not None or path is not None
         if has_reference or self.mode not in ENGAGED:
@@ -178,7 +181,7 @@ class ModeManager:
         self._lever = lever
         if self.mode in (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.TAKEOVER_REQUESTED):
             self._lane_change_logic(now, speed, view, perception, rear, takeover, lever_edge)
-            self._nudge_logic(now, speed, view, perception, rear)
+            self._nudge_logic(now, speed, view, perception, rear, path)
         traj = self._plan(now, speed, ego, view, perception, path)
         self._fault_reason = ""
         return traj, self._status(now), self._intent(now)
@@ -439,7 +442,7 @@ class ModeManager:
 
     # -- nudging -------------------------------------------------------------------------------
     def _nudge_logic(self, now: float, speed: float, view: LaneView, perception: Perception,
-                     rear: RearSensing) -> None:
+                     rear: RearSensing, path: Curve | None) -> None:
         p = self.p
         if self.nudge is not None and self.nudge.finished(self._odo_m):
             self.nudge = None
@@ -458,8 +461,18 @@ class ModeManager:
         if not p.nudge_enabled:
             self._blocked_reason = "stopped vehicle ahead: nudging disabled"
             return
-        choice = choose_offset(p, view, speed, lead, perception.lead_left, perception.lead_right,
-                               (rear.blind_spot_left, rear.blind_spot_right))
+        side = 1 if p.keep_side == "right" else -1
+        two_way = view.unmarked_two_way()
+        lane_width = 0.5 * view.width_m if two_way else view.width_m
+        if two_way:
+            free_room = 0.5 * view.width_m
+        else:
+            free_room = 0.0 if view.boundary_type(side) in (LineType.ROAD_EDGE, LineType.UNKNOWN) else view.width_m
+        base = self._lane_ref
+        model_clears = None if path is None or base is None else self._clears(lead, base, path, None, speed)
+        choice = choose_offset(p, lane_width, free_room, speed, lead,
+                               perception.lead_left if side > 0 else perception.lead_right,
+                               rear.blind_spot_left if side > 0 else rear.blind_spot_right, model_clears)
         plan = NudgePass.plan(p, self._odo_m, lead.distance_m, choice.offset_m, choice.reason) if choice.offset_m else None
         if plan is None:
             self._blocked_reason = choice.reason if not choice.offset_m else "stopped vehicle ahead: too close to pass"
@@ -475,6 +488,15 @@ class ModeManager:
             v = min(v, self.speed_limit_mps)
         return max(v, 0.0)
 
+    def _lane_reference(self, view: LaneView) -> Curve | None:
+        """Centre of the lane to keep: the chosen branch at forks, the keep-side half of an
+        unmarked two-way road. Also the frame of Lead.lateral_offset_m."""
+        lane = self._forks.reference(view, self._forks.update(view, self.fork_preference))
+        if lane is not None and view.unmarked_two_way():
+            keep = -0.25 * view.width_m if self.p.keep_side == "right" else 0.25 * view.width_m
+            lane = _shifted(lane, keep)
+        return lane
+
     def _reference(self, view: LaneView, path: Curve | None) -> tuple[Curve | None, traj_builder.Offset | None]:
         lc = self.lane_change
         if lc is not None:
@@ -486,11 +508,7 @@ class ModeManager:
                     return lc.sigma(now + t) * (target(s) - origin(s))
 
                 return origin, offset
-        side = self._forks.update(view, self.fork_preference)
-        lane = self._forks.reference(view, side)
-        if lane is not None and view.unmarked_two_way():
-            keep = -0.25 * view.width_m if self.p.keep_side == "right" else 0.25 * view.width_m
-            lane = _shifted(lane, keep)
+        lane = self._lane_ref
         weight = view.lane_weight
         if lane is not None and path is not None:
             weight *= agreement(lane, path, self.p)
@@ -514,11 +532,11 @@ class ModeManager:
             if centre is None:
                 centre, offset = hold_curvature(_finite(ego.yaw_rate_radps) / max(speed, 1.0)), None
         else:
-            plan = self._speed_plan(t, speed, view, centre, offset, path, perception)
+            plan = self._speed_plan(t, speed, centre, offset, path, perception)
         self._accel_plan_mps2 = float(plan.accel_mps2[1])
         return traj_builder.build(now, centre, plan, offset, signal, _finite(perception.confidence))
 
-    def _speed_plan(self, t: np.ndarray, speed: float, view: LaneView, centre: Curve,
+    def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve,
                     offset: traj_builder.Offset | None, path: Curve | None, perception: Perception) -> SpeedPlan:
         p = self.p
         reach = max(speed * p.horizon_s + 20.0, 40.0)
@@ -544,19 +562,20 @@ class ModeManager:
             if not lead_exists(lead, p):
                 continue
             v_lead = max(speed + lead.relative_speed_mps, 0.0)
-            if v_lead < p.stopped_speed_mps and self._clears(lead, view, centre, offset, speed):
+            base = self._lane_ref
+            if v_lead < p.stopped_speed_mps and base is not None and self._clears(lead, base, centre, offset, speed):
                 continue  # a stopped vehicle the planned path passes with room
             leads.append(LeadTrack(lead.distance_m, v_lead))
         return plan_speed(p, t, speed, self._accel_plan_mps2, cap, leads)
 
-    def _clears(self, obstacle: Lead, view: LaneView, centre: Curve, offset: traj_builder.Offset | None,
+    def _clears(self, obstacle: Lead, base: Curve, centre: Curve, offset: traj_builder.Offset | None,
                 speed: float) -> bool:
-        """Whether the planned path passes `obstacle` (a stopped lead) with the nudge clearance."""
+        """Whether the path `centre` (+ `offset`) passes `obstacle` (a stopped lead, placed
+        from the lane reference `base`) with half the nudge clearance."""
         p = self.p
         front = p.vehicle_length_m - p.rear_overhang_m
         x = obstacle.distance_m + front + np.linspace(0.0, p.nudge_obstacle_length_m, 6)
-        lane = view.centre(0)
-        y_obstacle = (lane(x) if lane is not None else 0.0) + obstacle.lateral_offset_m
+        y_obstacle = np.asarray(base(x), dtype=float) + obstacle.lateral_offset_m
         y_path = np.asarray(centre(x), dtype=float)
         if offset is not None:
             y_path = y_path + offset(x / max(speed, 1.0), x)

@@ -3,8 +3,10 @@
 Order of preference: an offset inside the own lane (the car may cover its line by
 `nudge_line_overlap_m`); else an offset into the free part of the road on the
 passing side (right-hand traffic passes left) when that side is road, not road edge,
-and oncoming traffic is at least `oncoming_time_min_s` away; else no pass: the car
-stops behind (lead following) and the caller requests a takeover.
+oncoming traffic is at least `oncoming_time_min_s` away and a confident model path
+passes too; else no pass: the car stops behind (lead following) and the caller
+requests a takeover. Offsets are from the lane reference, the frame of
+Lead.lateral_offset_m (on an unmarked two-way road: the middle of the keep-side half).
 
 An active pass lives in odometer coordinates (distance driven), so the offset stays
 put in the world while the obstacle leaves the camera's lead slot alongside it.
@@ -19,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lcc_plus.common.types import Lead, LineType
+from lcc_plus.common.types import Lead
 from lcc_plus.planning.gap import lead_exists
-from lcc_plus.planning.lanes import LaneView
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
 
@@ -34,35 +35,44 @@ class NudgeChoice:
     reason: str
 
 
-def choose_offset(p: ModeManagerParams, view: LaneView, ego_speed_mps: float, obstacle: Lead,
-                  lead_left: Lead, lead_right: Lead, blind_spot: tuple[bool, bool]) -> NudgeChoice:
-    """Lateral offset [m, + left] that passes `obstacle` (a stopped lead in the ego lane), or 0 with why not."""
+def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float, ego_speed_mps: float,
+                  obstacle: Lead, passing_lead: Lead, passing_blind_spot: bool, model_clears: bool | None
+                  ) -> NudgeChoice:
+    """Lateral offset [m, + left] from the lane reference that passes `obstacle`, or 0 with why not.
+
+    `lane_width_m` is the own lane (on an unmarked two-way road: the keep-side half),
+    `free_room_m` how much road continues beyond its line on the passing side (0: none),
+    `passing_lead` the vehicle the perception reports there, `model_clears` whether the
+    model's own path passes the obstacle (None: no usable path). Leaving the own lane
+    needs the road, no vehicle beside, oncoming traffic far enough away and, where the
+    model has a path, the model passing too: it sees oncoming traffic the lead slots may not.
+    """
     half_ego = 0.5 * p.vehicle_width_m
     o, half_ob = obstacle.lateral_offset_m, 0.5 * p.nudge_obstacle_width_m
     need_left = o + half_ob + p.nudge_clearance_m + half_ego
     need_right = o - half_ob - p.nudge_clearance_m - half_ego
-    in_lane = 0.5 * view.width_m - half_ego + p.nudge_line_overlap_m
-    options = sorted((need_left, need_right), key=abs)
-    for y in options:
+    in_lane = 0.5 * lane_width_m - half_ego + p.nudge_line_overlap_m
+    for y in sorted((need_left, need_right), key=abs):
         if abs(y) <= in_lane:
             return NudgeChoice(float(y), "passing stopped vehicle inside the lane")
     side = 1 if p.keep_side == "right" else -1
     y = need_left if side > 0 else need_right
-    if view.boundary_type(side) in (LineType.ROAD_EDGE, LineType.UNKNOWN):
+    if free_room_m <= 0.0:
         return NudgeChoice(0.0, "stopped vehicle ahead: no free road beside it")
-    if abs(y) > 0.5 * view.width_m + view.width_m - half_ego - p.nudge_clearance_m:
+    if abs(y) > 0.5 * lane_width_m + free_room_m - half_ego - p.nudge_clearance_m:
         return NudgeChoice(0.0, "stopped vehicle ahead: too wide to pass")
-    if blind_spot[0 if side > 0 else 1]:
+    if passing_blind_spot:
         return NudgeChoice(0.0, "stopped vehicle ahead: vehicle beside in the passing lane")
-    other = lead_left if side > 0 else lead_right
-    if lead_exists(other, p):
-        v_other = ego_speed_mps + other.relative_speed_mps
+    if lead_exists(passing_lead, p):
+        v_other = ego_speed_mps + passing_lead.relative_speed_mps
         closing = ego_speed_mps - v_other
         if v_other < -p.stopped_speed_mps:
-            if closing > 0.0 and other.distance_m / closing < p.oncoming_time_min_s:
+            if closing > 0.0 and passing_lead.distance_m / closing < p.oncoming_time_min_s:
                 return NudgeChoice(0.0, "stopped vehicle ahead: oncoming traffic too close to pass")
-        elif other.distance_m < obstacle.distance_m + p.nudge_obstacle_length_m + p.vehicle_length_m:
+        elif passing_lead.distance_m < obstacle.distance_m + p.nudge_obstacle_length_m + p.vehicle_length_m:
             return NudgeChoice(0.0, "stopped vehicle ahead: passing lane occupied")
+    if model_clears is False:
+        return NudgeChoice(0.0, "stopped vehicle ahead: the model does not pass it")
     return NudgeChoice(float(y), "passing stopped vehicle using the free road")
 
 
