@@ -3,22 +3,8 @@
 One measurement (`measure(cfg, ...)`) starts the stack as `lcc-plus up` does (separate
 processes, or `lcc_plus_composed` in one process), a bench publisher process
 (bench/feed.py: pre-rendered frames and the vehicle inputs) and a probe in this
-process that records the arrival time and header stamp of every VlaAction,
-Trajectory, proposed and gated ControlCommand.
-
-How a gated command is attributed to its camera frame (`attribute`): only VlaAction
-carries the source image stamp; the mode manager, the controller and the safety
-monitor each run on their own timer and stamp their output with the time of the step
-that made it. So the chain is followed by time:
-  frame (image stamp S) -> VlaAction with stamp S, arriving at a_v;
-  -> the first Trajectory whose step began at or after a_v (its stamp >= a_v), arriving at a_t;
-  -> the first proposed command stamped at or after a_t, arriving at a_p;
-  -> the first gated command stamped at or after a_p, arriving at a_g.
-latency = a_g - S. A frame whose VlaAction was replaced by a newer one before the
-planner stepped never reached a command: it is counted as superseded, not timed.
-The probe's arrival time stands in for the arrival at the next node (both are DDS
-subscribers of the same topic on this host); when the probe is scheduled late the
-chain moves to the next step, so the figure errs high, never low.
+process (bench/probe.py); bench/attribution.py follows each frame to the gated
+command that first used it.
 """
 from __future__ import annotations
 
@@ -27,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,14 +20,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bench.attribution import STAGES, Chain, attribute, percentiles, vla_latency
+from bench.probe import Probe
 from bench.procstat import UsageWindow
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("vla", "plan", "control", "gate")
-STAGE_TEXT = {"vla": "image stamp -> VlaAction (vla_node wait for its timer + decode + model)",
-              "plan": "VlaAction -> Trajectory (mode_manager timer wait + step)",
-              "control": "Trajectory -> proposed command (controller timer wait + step)",
-              "gate": "proposed -> gated command (safety_monitor timer wait + tick)"}
 
 
 @dataclass(frozen=True)
@@ -61,169 +43,6 @@ class LatencyConfig:
         if self.cameras > 1:
             text += f", {self.cameras} cameras"
         return text
-
-
-@dataclass
-class Chain:
-    """Per-frame latencies [ms] of the frames that reached a gated command, and what happened to the rest."""
-
-    stages_ms: dict[str, np.ndarray]
-    total_ms: np.ndarray
-    published: int
-    no_action: int  # frames without a VlaAction (dropped by vla_node)
-    superseded: int  # VlaAction replaced before the planner stepped
-    incomplete: int  # chain not finished when the recording stopped
-
-
-STAMP_MATCH_NS = 1000  # VlaAction stamps went through float seconds (~0.24 us resolution today)
-
-
-def match_stamps(image_stamps: np.ndarray, vla: dict[int, int]) -> dict[int, int]:
-    """image stamp -> VlaAction arrival, pairing each VlaAction with the image stamp within STAMP_MATCH_NS."""
-    keys = np.array(sorted(vla), dtype=np.int64)
-    out = {}
-    for s in np.asarray(image_stamps, dtype=np.int64):
-        i = int(np.searchsorted(keys, s))
-        near = [int(keys[j]) for j in (i - 1, i) if 0 <= j < len(keys)]
-        best = min(near, key=lambda k: abs(k - int(s)), default=None)
-        if best is not None and abs(best - int(s)) <= STAMP_MATCH_NS:
-            out[int(s)] = vla[best]
-    return out
-
-
-def _first_at_or_after(stamps: np.ndarray, t: float) -> int | None:
-    i = int(np.searchsorted(stamps, t, side="left"))
-    return i if i < len(stamps) else None
-
-
-def attribute(image_stamps: np.ndarray, vla: dict[int, int], traj: np.ndarray, proposed: np.ndarray,
-              gated: np.ndarray) -> Chain:
-    """Follow each frame to its gated command (see the module docstring). Times are integer ns.
-
-    `vla` maps VlaAction stamp -> arrival (paired with the image stamps by `match_stamps`); `traj`, `proposed`, `gated` are (N, 2)
-    arrays of (header stamp, arrival), one row per message.
-    """
-    def by_stamp(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a = np.asarray(a, dtype=np.int64).reshape(-1, 2)
-        a = a[np.argsort(a[:, 0], kind="stable")]
-        return a[:, 0], a[:, 1]
-
-    traj_s, traj_a = by_stamp(traj)
-    prop_s, prop_a = by_stamp(proposed)
-    gate_s, gate_a = by_stamp(gated)
-    arrivals = np.array(sorted(vla.values()), dtype=np.int64)
-    vla = match_stamps(image_stamps, vla)
-    stages: dict[str, list[float]] = {s: [] for s in STAGES}
-    total: list[float] = []
-    no_action = superseded = incomplete = 0
-    for s in np.asarray(image_stamps, dtype=np.int64):
-        a_v = vla.get(int(s))
-        if a_v is None:
-            no_action += 1
-            continue
-        i = _first_at_or_after(traj_s, a_v)
-        if i is None:
-            incomplete += 1
-            continue
-        newer = arrivals[arrivals > a_v]
-        if len(newer) and newer[0] <= traj_s[i]:
-            superseded += 1
-            continue
-        j = _first_at_or_after(prop_s, traj_a[i])
-        k = None if j is None else _first_at_or_after(gate_s, prop_a[j])
-        if k is None:
-            incomplete += 1
-            continue
-        for name, dt in zip(STAGES, (a_v - s, traj_a[i] - a_v, prop_a[j] - traj_a[i], gate_a[k] - prop_a[j])):
-            stages[name].append(dt * 1e-6)
-        total.append((gate_a[k] - s) * 1e-6)
-    return Chain({k: np.asarray(v) for k, v in stages.items()}, np.asarray(total), len(image_stamps), no_action,
-                 superseded, incomplete)
-
-
-def vla_latency(image_stamps: np.ndarray, vla: dict[int, int]) -> tuple[np.ndarray, int]:
-    """(image stamp -> VlaAction arrival [ms] of every frame that got one, frames without one)."""
-    matched = match_stamps(image_stamps, vla)
-    got = [a - s for s, a in matched.items()]
-    return np.asarray(got, dtype=float) * 1e-6, len(image_stamps) - len(got)
-
-
-def percentiles(x_ms: np.ndarray) -> dict:
-    """n, p50, p95, p99, max of `x_ms` (None when empty)."""
-    if len(x_ms) == 0:
-        return {"n": 0, "p50": None, "p95": None, "p99": None, "max": None, "min": None}
-    p50, p95, p99 = np.percentile(x_ms, [50, 95, 99])
-    return {"n": len(x_ms), "p50": float(p50), "p95": float(p95), "p99": float(p99), "max": float(x_ms.max()),
-            "min": float(x_ms.min())}
-
-
-class Probe:
-    """Records (header stamp, arrival) of the stack's outputs; spins in a thread of this process."""
-
-    def __init__(self, cameras: int):
-        import rclpy
-        from lcc_plus.msg import ControlCommand, Trajectory, VlaAction
-        from rclpy.executors import SingleThreadedExecutor
-        from rclpy.signals import SignalHandlerOptions
-
-        from lcc_plus.nodes.topics import qos_profile
-
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context, signal_handler_options=SignalHandlerOptions.NO)
-        self.node = rclpy.create_node("bench_probe", context=self.context)
-        self.lock = threading.Lock()
-        self.vla: dict[int, dict[int, int]] = {k: {} for k in range(cameras)}
-        self.inference_ms: list[tuple[int, float]] = []  # (arrival ns, VlaAction.inference_time_ms)
-        self.rows: dict[str, list[tuple[int, int]]] = {"traj": [], "proposed": [], "gated": []}
-        self.gated_engaged: list[bool] = []
-
-        def stamp_ns(msg) -> int:
-            return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
-
-        def sub(cls, topic, fn):
-            self.node.create_subscription(cls, topic, fn, qos_profile(topic.lstrip("/")))
-
-        def on_vla(k):
-            def cb(msg):
-                now = time.time_ns()
-                with self.lock:
-                    self.vla[k][stamp_ns(msg)] = now
-                    if k == 0:
-                        self.inference_ms.append((now, msg.inference_time_ms))
-            return cb
-
-        def on_row(name):
-            def cb(msg):
-                now = time.time_ns()
-                with self.lock:
-                    self.rows[name].append((stamp_ns(msg), now))
-                    if name == "gated":
-                        self.gated_engaged.append(bool(msg.engaged))
-            return cb
-
-        sub(VlaAction, "/lcc/vla_action", on_vla(0))
-        for k in range(1, cameras):
-            sub(VlaAction, f"/bench/camera_{k}/vla_action", on_vla(k))
-        sub(Trajectory, "/lcc/trajectory", on_row("traj"))
-        sub(ControlCommand, "/lcc/command_proposed", on_row("proposed"))
-        sub(ControlCommand, "/lcc/command", on_row("gated"))
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        # close() shuts the executor down before the context, so spin() returns without raising
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
-
-    def live(self, cameras: int) -> bool:
-        """The whole chain has produced output: VlaActions of every camera and gated commands."""
-        with self.lock:
-            return all(len(self.vla[k]) >= 3 for k in range(cameras)) and all(
-                len(r) >= 3 for r in self.rows.values())
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
-        self.context.try_shutdown()
-        self.thread.join(timeout=5.0)
 
 
 def params_file(cfg: LatencyConfig, path: Path, model: str = "") -> Path:

@@ -7,7 +7,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from bench.latency import STAGE_TEXT, STAGES
+from bench.attribution import STAGE_TEXT, STAGES
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_COMPOSED_P99_MS = 15.0

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.latency import attribute, match_stamps, vla_latency
+from bench.attribution import attribute, match_stamps, vla_latency
 from bench.procstat import cpu_seconds, memory_mb
 
 REPO = Path(__file__).resolve().parents[1]
