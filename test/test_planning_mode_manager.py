@@ -445,3 +445,14 @@ def test_driver_request_supersedes_a_preparing_system_lane_change():
     h.run(lever=Lever.LEFT)
     assert h.status.mode == Mode.LANE_CHANGE and h.status.lane_change_trigger == LaneChangeTrigger.DRIVER
     assert h.status.lane_change_direction == 1 and "superseded" in h.status.last_refusal
+
+
+def test_invalid_ego_state_requests_takeover():
+    h = Harness().engage()
+    h.ego = EgoState(speed_mps=math.nan)
+    h.run()
+    assert h.status.mode == Mode.TAKEOVER_REQUESTED and "invalid vehicle state" in h.status.reason
+    assert np.all(np.isfinite(h.traj.speed_mps))
+    h.ego = EgoState(speed_mps=25.0)
+    h.run()
+    assert h.status.mode == Mode.LANE_KEEP

@@ -113,6 +113,7 @@ class ModeManager:
         self._mrm_latched = False
         self._fault_reason = ""
         self._engage_held = False
+        self._ego_ok = True
         self._lane_ref: Curve | None = None
 
     # -- public helpers for the node -----------------------------------------------------------
@@ -161,6 +162,7 @@ class ModeManager:
         dt = 0.0 if self._last_now_s is None else min(max(now - self._last_now_s, 0.0), 1.0)
         self._last_now_s = now
         ego_ok = math.isfinite(_finite(ego.speed_mps, math.nan)) and math.isfinite(_finite(ego.yaw_rate_radps, math.nan))
+        self._ego_ok = ego_ok
         speed = max(_finite(ego.speed_mps), 0.0)
         self._odo_m += speed * dt
         view = LaneView(perception, self.p, self._width_m)
@@ -283,6 +285,8 @@ class ModeManager:
     def _own_takeover_reason(self, now: float, speed: float, perception: Perception) -> str:
         if self._fault_reason:
             return self._fault_reason
+        if not self._ego_ok:
+            return "takeover: invalid vehicle state (non-finite speed or yaw rate)"
         if self._no_reference_since is not None and now - self._no_reference_since >= self.p.lane_loss_takeover_s:
             return "takeover: no lane lines and no confident model path"
         if self._blocked_reason and speed < self.p.stopped_speed_mps and self.nudge is None:
