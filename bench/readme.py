@@ -85,7 +85,8 @@ def _latency_rows(rows: list[dict]) -> list[list[str]]:
                     lat["n"], _f(lat["p50"]), _f(lat["p95"]), _f(lat["p99"]), _f(lat["max"]),
                     f"{fr['dropped_by_vla_node']}/{fr['published']}", fr["superseded"],
                     _f(r["stack_cpu_percent_of_one_core"] / CORES_TARGETED, "{:.0f}"), _f(r["stack_rss_mb"], "{:.0f}"),
-                    _f(r["inference_ms"]["p99"]), f"{r['engaged_fraction']:.0%}", f"{r['load_avg'][0]:.2f}"])
+                    _f(r["inference_ms"]["p99"]), f"{r['engaged_fraction']:.0%}", r["feed_late"],
+                    f"{r['load_avg'][0]:.2f}"])
     return out
 
 
@@ -179,7 +180,7 @@ def _latency_section(title: str, d: dict, intro: str) -> list[str]:
     if rows:
         lines += _table(("configuration", "vla_node Hz", "frames timed", "p50 ms", "p95 ms", "p99 ms", "max ms",
                          "dropped / published", "superseded", "stack CPU % of 2 cores", "stack RSS MB",
-                         "in-graph inference p99 ms", "engaged", "load"), _latency_rows(rows))
+                         "in-graph inference p99 ms", "engaged", "feed late", "load"), _latency_rows(rows))
         lines += ["Per stage, p50 / p99 ms (min; timer period ms) -- "
                   + "; ".join(f"**{s}**: {STAGE_TEXT[s]}" for s in STAGES) + ":", ""]
         lines += _table(("configuration", *STAGES), _stage_rows(rows))
