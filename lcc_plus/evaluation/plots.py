@@ -1,6 +1,7 @@
 """Plots of one run against distance: lateral error, speed, lateral and longitudinal acceleration."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -8,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display (also inside worker processes)
 import matplotlib.pyplot as plt
 import numpy as np
+from PIL import Image
 
 from lcc_plus.evaluation.params import EvaluationParams
 from lcc_plus.evaluation.trace import EventKind, Trace
@@ -61,8 +63,11 @@ def plot_run(trace: Trace, p: EvaluationParams, path: Path, dpi: int = 60) -> Pa
     fig.suptitle(f"{trace.suite}/{trace.scenario}  driver={trace.driver}  seed={trace.seed}", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, metadata={"Software": None})
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format="png")
     plt.close(fig)
+    # A 64-colour palette keeps committed plots around a third of the RGBA size.
+    Image.open(buf).convert("RGB").quantize(64).save(path, optimize=True)
     return path
 
 
