@@ -120,3 +120,13 @@ def test_replay_diff_reports_what_changed(tmp_path):
     check = _cli("replay", "--reference", str(ref), "--report", str(tmp_path / "diff.md"))
     assert check.wait(timeout=120) == 0, check.stdout.read()
     assert "All outputs match" in (tmp_path / "diff.md").read_text()
+
+
+def test_record_from_sim_cli_and_missing_topics(tmp_path):
+    out = tmp_path / "sim_bag"
+    proc = _cli("record", "--from-sim", "narrow_curves", "--duration", "0.5", "--camera", "none", "-o", str(out))
+    text, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, text
+    assert len(_messages(out, "/vehicle/driver_input")) == 10
+    bare = _cli("record", "-o", str(tmp_path / "none"))
+    assert bare.wait(timeout=30) != 0 and "name the topics" in bare.stdout.read()

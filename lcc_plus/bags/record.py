@@ -1,12 +1,14 @@
 """`lcc-plus record`: record topics into a rosbag2 (MCAP by default, or sqlite3).
 
     lcc-plus record [-o DIR] [--storage mcap|sqlite3] [--duration S] TOPIC [TOPIC ...]
+    lcc-plus record --from-sim SCENARIO [--seed N] [--camera raw|jpeg|none] [--duration S] [-o DIR]
 
 Messages are stored as received (serialized CDR, no round trip through Python
 objects), stamped with the receive time of the recorder's clock (ROS time; sim
 time with `--ros-args -p use_sim_time:=true`). A topic that has no publisher yet is
 subscribed as soon as one appears. The bag carries every message definition, so
-`ros2 bag play` and `ros2 bag info` read it.
+`ros2 bag play` and `ros2 bag info` read it. `--from-sim` writes a sample bag straight
+from the simulator instead (no DDS; lcc_plus/bags/sample.py).
 """
 from __future__ import annotations
 
@@ -81,11 +83,16 @@ class BagRecorder:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("topics", nargs="+", metavar="TOPIC", help="topics to record")
+    parser.add_argument("topics", nargs="*", metavar="TOPIC", help="topics to record")
     parser.add_argument("-o", "--output", default="", help="bag folder (default: rosbag2_<date>_<time>)")
     parser.add_argument("--storage", choices=tuple(STORAGE), default="mcap", help="storage plugin (default mcap)")
     parser.add_argument("--duration", type=float, default=0.0, metavar="S",
-                        help="stop after this many wall-clock seconds (default: until Ctrl-C)")
+                        help="stop after this many wall-clock seconds (default: until Ctrl-C); with --from-sim: "
+                             "simulated seconds (default 10)")
+    sim = parser.add_argument_group("sample bag from the simulator")
+    sim.add_argument("--from-sim", default="", metavar="SCENARIO", help="drive this scenario and write its inputs")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--camera", choices=("raw", "jpeg", "none"), default="jpeg")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,6 +102,15 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output or datetime.now().strftime("rosbag2_%Y_%m_%d-%H_%M_%S"))
     if out.exists():
         raise SystemExit(f"lcc-plus record: {out} exists already")
+    if args.from_sim:
+        from lcc_plus.bags.sample import write_sim_bag
+
+        write_sim_bag(out, args.from_sim, args.seed, args.duration or 10.0, storage=args.storage,
+                      camera=args.camera)
+        print(f"sample bag of {args.from_sim} written to {out} ({args.storage})")
+        return 0
+    if not args.topics:
+        raise SystemExit("lcc-plus record: name the topics to record (or --from-sim SCENARIO)")
     rclpy.init()
     node = rclpy.create_node("lcc_plus_recorder")
     writer = Writer(out, version=BAG_VERSION, storage_plugin=STORAGE[args.storage])
