@@ -149,13 +149,14 @@ def test_mode_manager_survives_garbage(probe):
 
         _check_rejected(probe, "mode_manager", publish_garbage, {
             "vehicle_state": "non-finite", "driver_input": "turn_signal_lever=7",
-            "vla_action": "VlaAction.intent=5", "takeover_request": "TakeoverRequest.level=9"})
+            "vla_action": "VlaAction.intent=5", "takeover_request": "TakeoverRequest.level=9",
+            "rear_objects": "non-finite"})
         assert proc.poll() is None
 
         def good() -> None:
             pubs["/vehicle/state"].publish(_good_state(3.0))
             pubs["/vehicle/driver_input"].publish(_stamp(DriverInput(hands_on=True), 3.0))
-            pubs["/sensing/rear_objects"].publish(garbage["/sensing/rear_objects"])  # NaN rear data keeps coming
+            pubs["/sensing/rear_objects"].publish(garbage["/sensing/rear_objects"])  # rejected, never planned on
 
         assert _send_until(probe, good, lambda: len(probe.get("/lcc/mode")) > 3)
         assert proc.poll() is None

@@ -64,7 +64,7 @@ class ModeManagerNode(Node):
         self.health.subscribe(VlaAction, "vla_action", conv.perception_from_msg, self._setter("perception"))
         self.health.subscribe(VehicleState, "vehicle_state", conv.ego_from_msg, self._on_ego, finite=True)
         self.health.subscribe(DriverInput, "driver_input", conv.driver_from_msg, self._setter("driver"), finite=True)
-        self.health.subscribe(ObjectList, "rear_objects", conv.rear_from_msg, self._setter("rear"))
+        self.health.subscribe(ObjectList, "rear_objects", conv.rear_from_msg, self._setter("rear"), finite=True)
         self.health.subscribe(TakeoverRequest, "takeover_request", conv.takeover_from_msg, self._setter("takeover"))
         self.create_timer(1.0 / self.p.rate_hz, self.health.protect("step", self._step))
 
