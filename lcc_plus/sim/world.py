@@ -61,6 +61,8 @@ class WorldParams:
                                       unit="m", min=0.1, max=1.5)
     lane_change_complete_m: float = spec("distance to the target lane centre that completes it",
                                          unit="m", min=0.1, max=1.5)
+    tyre_inset_m: float = spec("the tyres' outer edge inside the body's side (departures count tyres)",
+                               unit="m", min=0.0, max=0.3)
     ttc_margin_m: float = spec("lateral margin of the corridor for time-to-collision", unit="m",
                                min=0.0, max=1.0)
     gap_front_m: float = spec("free space needed ahead in the target lane for a lane change", unit="m",
@@ -287,15 +289,19 @@ class World:
             and self.edge_margin_m(1.0) > 0.3
 
     def edge_margin_m(self, lookahead_s: float) -> float:
-        """Predicted clearance of the body to the road's edge after lookahead_s (negative: over it)."""
+        """Predicted clearance of the body to the road's edge after lookahead_s (negative:
+        over it), extrapolating the heading error and the yaw rate relative to the lane."""
         pos = self.lane_pos
         if pos is None:
             return -1.0
         st, vp = self.vehicle.state, self.vp
         lane = self.net.lanes[pos.lane_id]
-        d_pred = pos.d_m + st.speed_mps * math.sin(pos.heading_error_rad) * lookahead_s
+        herr = pos.heading_error_rad
+        rel_yaw_rate = st.yaw_rate_radps - st.speed_mps * float(lane.centre.curvature_at(pos.s_m))
+        herr_end = herr + rel_yaw_rate * lookahead_s
+        d_pred = pos.d_m + st.speed_mps * lookahead_s * 0.5 * (math.sin(herr) + math.sin(herr_end))
         front = vp.length_m - vp.rear_overhang_m
-        reach = 0.5 * vp.width_m + front * abs(math.sin(pos.heading_error_rad))
+        reach = 0.5 * vp.width_m + front * abs(math.sin(herr_end))
         left, right = lane.offsets_at(pos.s_m)
         left_limit = float(left) + self._extra_room(lane.left_id if lane.left_id is not None else lane.opposite_id)
         right_limit = float(right) - self._extra_room(lane.right_id)
@@ -495,7 +501,8 @@ class World:
             if prev is not None:
                 self.log.events.append(LogEvent(t, "lane_departure", "off the road", True, system))
             return
-        margin = self.edge_margin_m(0.0)
+        # A departure is the tyre over the edge: the tyres sit inside the body's width.
+        margin = self.edge_margin_m(0.0) + self.p.tyre_inset_m
         if margin < 0.0 and not self._off_edge:
             self.log.events.append(LogEvent(t, "lane_departure", f"over the road edge by {-margin:.2f} m",
                                             True, system))
