@@ -31,6 +31,7 @@ from lcc_plus.common.types import (
 from lcc_plus.sim.polyline import Polyline, to_frame
 from lcc_plus.sim.road import line_type
 from lcc_plus.sim.scene import BoundaryKind
+from lcc_plus.sim.traffic import idm
 
 FIT_TOLERANCE_M = 0.1
 MIN_FIT_REACH_M = 15.0
@@ -406,15 +407,12 @@ def _speed_cap(world, line: Polyline, ids: list[int], s_ahead: np.ndarray, p: Gr
 
 
 def _idm(v: float, v0: float, gap: float, v_lead: float, p: GroundTruthParams) -> float:
-    free = 1.0 - (v / max(v0, 0.1)) ** 4 if v0 > 0.1 else -1.0
-    acc = p.max_accel_mps2 * free
-    if math.isfinite(gap):
-        s_star = p.min_gap_m + max(0.0, v * p.time_gap_s + v * (v - v_lead) / (2.0 * math.sqrt(
-            p.max_accel_mps2 * p.comfort_decel_mps2)))
-        acc -= p.max_accel_mps2 * (s_star / max(gap, 0.1)) ** 2
+    """IDM (same constants' names as the traffic's), and above the speed cap slow down
+    at up to the comfortable deceleration."""
+    acc = idm(v, v0, gap, v_lead, p)
     if v0 < v:
-        acc = min(acc, -min(p.comfort_decel_mps2, (v - v0) * 1.0))
-    return max(acc, -8.0)
+        acc = min(acc, -min(p.comfort_decel_mps2, v - v0))
+    return acc
 
 
 def leads(world, plan: PathPlan) -> tuple[Lead, Lead, Lead]:

@@ -365,31 +365,24 @@ def highway() -> list[Scenario]:
 
 def forks() -> list[Scenario]:
     lane = uniform_section(300, 1, width_m=3.5, speed_limit_kph=70.0, edge="solid")
-    left_branch = _road([Segment(250, 180), Segment(300)],
-                        [uniform_section(250, 1, speed_limit_kph=70.0, edge="solid"),
-                         uniform_section(300, 1, speed_limit_kph=70.0, edge="solid")])
-    right_branch = _road([Segment(250, -180), Segment(300)],
-                         [uniform_section(250, 1, speed_limit_kph=70.0, edge="solid"),
-                          uniform_section(300, 1, speed_limit_kph=70.0, edge="solid")])
+
+    def branch(radius_m: float, curve_m: float, straight_m: float, speed_kph: float) -> RoadSpec:
+        """A one-lane road: an arc, then a straight."""
+        segments = [Segment(curve_m, radius_m), Segment(straight_m)]
+        return _road(segments, [uniform_section(seg.length_m, 1, speed_limit_kph=speed_kph, edge="solid")
+                                for seg in segments])
+    left_branch, right_branch = branch(180, 250, 300, 70.0), branch(-180, 250, 300, 70.0)
     y_split = MapSpec((_road([Segment(300)], [lane], branches=(Branch(left_branch, 0), Branch(right_branch, 0))),),
                       "y_split")
     two = uniform_section(400, 2, speed_limit_kph=100.0, edge="solid")
-    exit_left = _road([Segment(200, 600), Segment(400)],
-                      [uniform_section(200, 1, speed_limit_kph=100.0, edge="solid"),
-                       uniform_section(400, 1, speed_limit_kph=100.0, edge="solid")])
-    exit_right = _road([Segment(200, -400), Segment(400)],
-                       [uniform_section(200, 1, speed_limit_kph=80.0, edge="solid"),
-                        uniform_section(400, 1, speed_limit_kph=80.0, edge="solid")])
+    exit_left, exit_right = branch(600, 200, 400, 100.0), branch(-400, 200, 400, 80.0)
     split = MapSpec((_road([Segment(400)], [two], branches=(Branch(exit_left, 0), Branch(exit_right, 1))),),
                     "lane_split")
     approach = two_way_section(290, speed_limit_kph=50.0)
     inside = Section(20, (3.25, 3.25), (-1, 1), ("virtual", "virtual", "virtual"), 50.0, "urban",
                      left_offset_m=3.25)
     main = _road([Segment(290), Segment(20), Segment(300)], [approach, inside, two_way_section(300)])
-    cross_in = two_way_section(290, speed_limit_kph=50.0)
-    cross_inside = Section(20, (3.25, 3.25), (-1, 1), ("virtual", "virtual", "virtual"), 50.0, "urban",
-                           left_offset_m=3.25)
-    cross = _road([Segment(290), Segment(20), Segment(290)], [cross_in, cross_inside, two_way_section(290)],
+    cross = _road([Segment(290), Segment(20), Segment(290)], [approach, inside, two_way_section(290)],
                   start_xy_yaw=(300.0, -300.0, math.pi / 2))
     crossing = MapSpec((main, cross), "intersection")
     return [

@@ -339,9 +339,11 @@ class Traffic:
         a.yaw_rad = heading + math.atan2(d_rate, max(a.speed_mps, 1.0)) if not a.static else heading
 
 
-def idm(v: float, v0: float, gap_m: float, v_lead: float, p: TrafficParams) -> float:
-    """Intelligent Driver Model acceleration (m/s^2); gap is bumper to bumper."""
-    free = 1.0 - (v / max(v0, 0.1)) ** 4 if v0 > 0 else -1.0
+def idm(v: float, v0: float, gap_m: float, v_lead: float, p) -> float:
+    """Intelligent Driver Model acceleration (m/s^2); gap is bumper to bumper. `p` has
+    time_gap_s, min_gap_m, max_accel_mps2 and comfort_decel_mps2 (TrafficParams,
+    GroundTruthParams)."""
+    free = 1.0 - (v / max(v0, 0.1)) ** 4 if v0 > 0.1 else -1.0
     if not math.isfinite(gap_m):
         return p.max_accel_mps2 * free
     s_star = p.min_gap_m + max(0.0, v * p.time_gap_s + v * (v - v_lead) / (2.0 * math.sqrt(
