@@ -7,7 +7,7 @@
 
 `--driver` takes one name or a comma-separated list; with `stack` and `lcc` (or
 `expert`) in one call the report gives the stack's km per takeover as a ratio.
-`--faults` runs every listed fault kind (default: all) on every scenario.
+`--faults` (alone: `cycle`) gives each scenario one fault kind in turn (`all`: every kind on every scenario).
 """
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="output folder (default: out/eval/<suite or scenario>)")
     parser.add_argument("--video", action="store_true", help="write a camera video with overlays per run")
     parser.add_argument("--no-plots", action="store_true", help="skip the per-run plots")
-    parser.add_argument("--faults", nargs="?", const="all", default=None,
-                        help=f"inject faults: `all` (default when given) or a comma list of {', '.join(FAULT_KINDS)}")
+    parser.add_argument("--faults", nargs="?", const="cycle", default=None,
+                        help="inject faults: `cycle` (default when given: one kind per scenario, in turn), `all` "
+                             f"(every kind on every scenario) or a comma list of {', '.join(FAULT_KINDS)}")
     parser.add_argument("--model", default=None, help="ONNX model for the stack (default: config/vla.yaml)")
     parser.add_argument("--max-s", type=float, default=None,
                         help="stop each run after this much simulated time (smoke tests)")
@@ -92,12 +93,16 @@ def command_line(args) -> str:
 def build_specs(args, out_dir: Path) -> list[RunSpec]:
     drivers = _names(args.driver, DRIVERS, "driver")
     faults: list[str | None] = [None]
-    if args.faults:
-        faults = FAULT_KINDS if args.faults == "all" else _names(args.faults, FAULT_KINDS, "fault")
+    if args.faults and args.faults not in ("cycle", "all"):
+        faults = _names(args.faults, FAULT_KINDS, "fault")
+    elif args.faults == "all":
+        faults = list(FAULT_KINDS)
     if args.seeds < 1:
         raise SystemExit("lcc-plus eval: --seeds must be at least 1")
     specs = []
-    for suite, name in _scenarios(args):
+    for index, (suite, name) in enumerate(_scenarios(args)):
+        if args.faults == "cycle":
+            faults = [FAULT_KINDS[index % len(FAULT_KINDS)]]
         for seed in range(args.seed, args.seed + args.seeds):
             for driver in drivers:
                 for fault in faults:

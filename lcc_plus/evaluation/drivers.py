@@ -11,6 +11,8 @@ SafetyMonitor; only the perception source and the planner differ:
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,7 @@ from lcc_plus.common.types import (
     Mode,
     ModeStatus,
     Perception,
+    RearSensing,
     SafetyReport,
     TakeoverDemand,
     TakeoverLevel,
@@ -116,8 +119,31 @@ def _ground_truth(obs, intent: Intent) -> Perception | None:
         return None
 
 
-def _true_rear(obs):
-    return getattr(obs, "true_rear", None) or obs.rear
+class TrueRear:
+    """The expert's rear and corner sensing: the true objects around the car, without the radar's
+    noise, dropouts and latency (same coverage, lane assignment and blind-spot logic)."""
+
+    def __init__(self) -> None:
+        self._radar = None
+
+    def __call__(self, obs) -> RearSensing:
+        from lcc_plus.sim.polyline import to_frame
+        from lcc_plus.sim.radar import RadarParams, RearRadar, TrueObject
+
+        world = obs.world
+        if self._radar is None:
+            p = dataclasses.replace(RadarParams.from_config(), position_noise_m=0.0, speed_noise_mps=0.0,
+                                    dropout_probability=0.0, latency_s=0.0)
+            vp = world.vp
+            self._radar = RearRadar(p, vp.rear_overhang_m, vp.length_m, vp.width_m, np.random.default_rng(0))
+        st = world.vehicle.state
+        objects = []
+        for a in world.traffic.agents:
+            x, y = to_frame(np.array([a.x_m, a.y_m]), st.x_m, st.y_m, st.yaw_rad)
+            dyaw = a.yaw_rad - st.yaw_rad
+            objects.append(TrueObject(a.id, float(x), float(y), a.speed_mps * math.cos(dyaw),
+                                      a.speed_mps * math.sin(dyaw), a.length_m, a.width_m))
+        return self._radar.measure(obs.stamp_s, objects, st.speed_mps)
 
 
 class VlaPerception:
@@ -159,7 +185,7 @@ def make_policy(name: str, model_path: Path | None = None, image_size_px: tuple[
     from lcc_plus.planning.params import ModeManagerParams
 
     if name == "expert":
-        return Pipeline(name, _ground_truth, ModeManager(ModeManagerParams.from_config()), _true_rear, image_size_px)
+        return Pipeline(name, _ground_truth, ModeManager(ModeManagerParams.from_config()), TrueRear(), image_size_px)
     if name == "lcc":
         return Pipeline(name, _ground_truth, LccPlanner(load_lcc_params()), lambda obs: obs.rear, image_size_px)
     if name == "stack":

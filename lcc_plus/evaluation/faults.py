@@ -11,7 +11,8 @@ A fault starts at `start_s` and (except the steering override, which lasts
 - driver_override: the driver applies steering torque above the override threshold.
 The outcome is "mrm" when the gated command became a minimal-risk or emergency
 stop, "takeover" when a takeover was demanded or the system yielded control to the
-driver, "none" when the run ended with the system still driving as if nothing happened.
+driver, "none" when the run ended (`observe_s` after the start) with the system still
+driving as if nothing happened.
 """
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ FAULT_KINDS = ("model_dropout", "frozen_camera", "nan_ego", "stale_state", "driv
 class FaultInjector:
     """Rewrites observations for one fault kind and watches the system's answer."""
 
-    def __init__(self, kind: str, start_s: float, override_s: float, override_torque_nm: float):
+    def __init__(self, kind: str, start_s: float, override_s: float, override_torque_nm: float,
+                 observe_s: float = math.inf):
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
         self.kind, self.start_s = kind, start_s
         self.override_s, self.torque_nm = override_s, override_torque_nm
+        self.end_s = start_s + observe_s  # the run stops here: the answer has been seen by then
         self.started = False
         self.outcome = "none"
         self.outcome_t_s: float | None = None

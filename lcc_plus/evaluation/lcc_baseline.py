@@ -225,18 +225,20 @@ class LccPlanner:
             return self._refuse(now, "solid line")
         if not rear.available:
             return self._refuse(now, "no rear sensing")
-        if (rear.blind_spot_left if direction > 0 else rear.blind_spot_right) or self._rear_blocked(direction, rear):
+        if (rear.blind_spot_left if direction > 0 else rear.blind_spot_right) or \
+                self._rear_blocked(direction, speed, rear):
             return self._refuse(now, "unsafe gap")
         self._lc_dir, self._lc_t0, self._lc_exec_t, self._lc_done_t = direction, now, None, None
         self._lc_crossed = False
         self._transition(now, Mode.LANE_CHANGE, f"driver lane change {'left' if direction > 0 else 'right'}")
 
-    def _rear_blocked(self, direction: int, rear: RearSensing) -> bool:
+    def _rear_blocked(self, direction: int, speed: float, rear: RearSensing) -> bool:
+        """An object behind in the target lane too close, or closing too fast (vx is over ground)."""
         for o in rear.objects:
             if o.lane != direction or o.x_m > 5.0:
                 continue
             gap = -o.x_m - o.length_m
-            closing = o.vx_mps
+            closing = o.vx_mps - speed
             if gap < self.p.rear_clear_m or (closing > 0.1 and gap / closing < self.p.rear_ttc_min_s):
                 return True
         return False

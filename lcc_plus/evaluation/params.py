@@ -60,6 +60,7 @@ class FaultParams:
                           min=0.0, max=600.0)
     override_s: float = spec("how long the injected steering override lasts", unit="s", min=0.1, max=30.0)
     override_torque_nm: float = spec("injected driver steering torque", unit="N m", min=0.0, max=20.0)
+    observe_s: float = spec("the run ends this long after the fault started", unit="s", min=1.0, max=600.0)
 
 
 def load_faults(overrides: dict | None = None) -> FaultParams:

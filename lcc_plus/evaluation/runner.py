@@ -7,6 +7,7 @@ worker finished first.
 """
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import traceback
@@ -83,7 +84,8 @@ def _drive(spec: RunSpec, world, policy, fault: FaultInjector | None, rec: _Reco
     """The closed loop until the world is done (or `spec.max_s`)."""
     video_steps = int(round(p.video_max_s / world.p.step_s))
     step = 0
-    while not world.done and (spec.max_s is None or world.time_s < spec.max_s - 1e-9):
+    end_s = min(spec.max_s if spec.max_s is not None else math.inf, fault.end_s if fault else math.inf)
+    while not world.done and world.time_s < end_s - 1e-9:
         obs = world.observe()
         if fault is not None:
             obs = fault.apply(obs)
@@ -112,7 +114,7 @@ def _describe_error(err: Exception) -> str:
 def _make_fault(spec: RunSpec, scenario) -> FaultInjector:
     p = eval_params.load_faults()
     start = min(p.start_s, 0.5 * scenario.duration_s)
-    return FaultInjector(spec.fault, start, p.override_s, p.override_torque_nm)
+    return FaultInjector(spec.fault, start, p.override_s, p.override_torque_nm, p.observe_s)
 
 
 def _fault_events(fault: FaultInjector | None) -> list[Event]:
