@@ -170,7 +170,7 @@ class ModeManager:
             self._width_m += 0.1 * (view.width_m - self._width_m)
         self._track_lane_index(view)
         self._lane_ref = self._lane_reference(view)
-        path = model_path(perception, self.p)
+        path = model_path(perception, self.p, self._lane_ref)
         has_reference = view.centre(0) is not None or path is not None
         if has_reference or self.mode not in ENGAGED:
             self._no_reference_since = None

@@ -21,8 +21,12 @@ from lcc_plus.planning.lanes import Curve
 from lcc_plus.planning.params import ModeManagerParams
 
 
-def model_path(perception: Perception, p: ModeManagerParams) -> Curve | None:
-    """y(x) of the model's planned path (end slopes continued), or None if unusable."""
+def model_path(perception: Perception, p: ModeManagerParams, lane: Curve | None) -> Curve | None:
+    """y(x) of the model's planned path, or None if unusable.
+
+    Beyond its points the path runs parallel to `lane` (or straight on without one): a
+    short path (slow driving) has no reliable end slope to continue.
+    """
     try:
         conf = float(perception.confidence)
         x = np.asarray(perception.path_x_m, dtype=float).reshape(-1)
@@ -33,11 +37,11 @@ def model_path(perception: Perception, p: ModeManagerParams) -> Curve | None:
         return None
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y)) and np.all(np.diff(x) > 0.0)):
         return None
-    return _hermite(x, y)
+    return _hermite(x, y, lane)
 
 
-def _hermite(x: np.ndarray, y: np.ndarray) -> Curve:
-    """C1 cubic Hermite (Catmull-Rom slopes) through the points, end tangents continued outside.
+def _hermite(x: np.ndarray, y: np.ndarray, lane: Curve | None) -> Curve:
+    """C1 cubic Hermite (Catmull-Rom slopes) through the points, parallel to `lane` outside.
 
     Straight segments between the points would put all of the path's turning into kinks at
     the points: spikes of curvature that the speed policy and the controller would act on.
@@ -52,8 +56,11 @@ def _hermite(x: np.ndarray, y: np.ndarray) -> Curve:
         h00, h10 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u
         h01, h11 = -2 * u**3 + 3 * u**2, u**3 - u**2
         inside = h00 * y[i] + h10 * h * m[i] + h01 * y[i + 1] + h11 * h * m[i + 1]
-        return np.where(q < x[0], y[0] + m[0] * (q - x[0]),
-                        np.where(q > x[-1], y[-1] + m[-1] * (q - x[-1]), inside))
+        if lane is None:
+            return np.where(q < x[0], y[0], np.where(q > x[-1], y[-1], inside))
+        ahead = y[-1] + np.asarray(lane(q), dtype=float) - float(lane(x[-1]))
+        behind = y[0] + np.asarray(lane(q), dtype=float) - float(lane(x[0]))
+        return np.where(q < x[0], behind, np.where(q > x[-1], ahead, inside))
 
     return f
 
