@@ -12,7 +12,7 @@ from lcc_plus.evaluation.runner import RunSpec, run_all
 P = params.load()
 
 
-def _specs(out, driver="lcc", seed=3, max_s=4.0, **kw):
+def _specs(out, driver="lcc", seed=3, max_s=2.5, **kw):
     return [RunSpec("urban", "urban_slow_lead", driver, seed, str(out), max_s=max_s, plot=False, **kw),
             RunSpec("highway", "highway_cut_in", driver, seed, str(out), max_s=max_s, plot=False, **kw)]
 
@@ -25,8 +25,8 @@ def test_two_workers_match_one_and_reports_are_identical_for_the_same_seed(tmp_p
     a = json.dumps(report.build(one, P, req), sort_keys=True)
     b = json.dumps(report.build(two, P, req), sort_keys=True)
     assert a == b
-    assert all(r.trace.t_s[-1] == pytest.approx(4.0) for r in one)
-    assert all(r.trace.distance_m[-1] > 20.0 for r in one)  # it actually drove
+    assert all(r.trace.t_s[-1] == pytest.approx(2.5) for r in one)
+    assert all(r.trace.distance_m[-1] > 15.0 for r in one)  # it actually drove
 
 
 def test_a_different_seed_gives_a_different_run(tmp_path):
@@ -37,11 +37,11 @@ def test_a_different_seed_gives_a_different_run(tmp_path):
 
 def test_cli_smoke_writes_reports_and_plot(tmp_path):
     out = tmp_path / "eval"
-    rc = main(["eval", "--scenario", "urban_slow_lead", "--driver", "expert", "--max-s", "3", "--workers", "1",
+    rc = main(["eval", "--scenario", "urban_slow_lead", "--driver", "expert", "--max-s", "2", "--workers", "1",
                "--out", str(out), "--quiet"])
     assert rc == 0
     rep = json.loads((out / "report.json").read_text())
-    assert rep["request"]["command"] == "lcc-plus eval --scenario urban_slow_lead --driver expert --seed 0 --max-s 3"
+    assert rep["request"]["command"] == "lcc-plus eval --scenario urban_slow_lead --driver expert --seed 0 --max-s 2"
     assert rep["runs"][0]["driver"] == "expert"
     assert (out / rep["runs"][0]["files"]["plot"]).stat().st_size > 0
     assert "wall_s" in json.loads((out / "run_info.json").read_text())
