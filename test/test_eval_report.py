@@ -54,3 +54,13 @@ def test_stack_ratio_to_lcc_and_expert_with_bounds():
 def test_plot_written(tmp_path):
     path = plots.plot_run(_trace("lcc", 2), P, tmp_path / "p.png")
     assert path.stat().st_size > 5000
+
+
+def test_baseline_drivers_join_the_comparison():
+    base = report.build([report.RunResult(_trace("lcc", 4), {}), report.RunResult(_trace("expert", 0), {})], P,
+                        {"command": "base"})
+    r = report.build([report.RunResult(_trace("stack", 1), {})], P, {"command": "x"}, base)
+    comp = r["suites"]["small_roads"]["comparison"]
+    assert comp["stack_over_lcc"]["total"] == {"value": 4.0, "bound": "exact"}
+    assert comp["stack_over_expert"]["total"]["bound"] == "upper"
+    assert [run["driver"] for run in r["runs"]] == ["stack"]  # only this command's runs are listed

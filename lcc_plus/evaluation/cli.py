@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--faults", nargs="?", const="cycle", default=None,
                         help="inject faults: `cycle` (default when given: one kind per scenario, in turn), `all` "
                              f"(every kind on every scenario) or a comma list of {', '.join(FAULT_KINDS)}")
+    parser.add_argument("--baseline", default=None,
+                        help="report.json of an earlier run on the same scenarios and seeds: its other drivers "
+                             "join the tables and the stack's ratios")
     parser.add_argument("--model", default=None, help="ONNX model for the stack (default: config/vla.yaml)")
     parser.add_argument("--max-s", type=float, default=None,
                         help="stop each run after this much simulated time (smoke tests)")
@@ -87,6 +90,8 @@ def command_line(args) -> str:
         parts.append(f"--model {Path(args.model).name}")
     if args.max_s is not None:
         parts.append(f"--max-s {args.max_s:g}")
+    if args.baseline:
+        parts.append(f"--baseline {Path(args.baseline).parent.name}/{Path(args.baseline).name}")
     return " ".join(parts)
 
 
@@ -122,7 +127,13 @@ def run(args) -> int:
     wall_s = time.perf_counter() - t0
     request = {"command": command_line(args), "suite": args.suite, "scenario": args.scenario,
                "drivers": args.driver, "seed": args.seed, "seeds": args.seeds, "faults": args.faults}
-    rep = report.build(results, p, request)
+    baseline = None
+    if args.baseline:
+        baseline = json.loads(Path(args.baseline).read_text())
+        request["baseline"] = {"file": Path(args.baseline).name, "command": baseline["request"].get("command", "")}
+        if (baseline["request"].get("seed"), baseline["request"].get("seeds")) != (args.seed, args.seeds):
+            raise SystemExit(f"lcc-plus eval: --baseline {args.baseline} was run with other seeds")
+    rep = report.build(results, p, request, baseline)
     json_path, md_path = report.write(rep, out_dir, {
         "wall_s": wall_s, "runs": len(specs), "workers": workers, "python": sys.version.split()[0],
         "host": platform.node(), "machine": platform.machine(),

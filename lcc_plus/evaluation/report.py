@@ -70,8 +70,28 @@ def comparison(by_driver: dict[str, dict]) -> dict:
     return out
 
 
-def build(results: Sequence[RunResult], p: EvaluationParams, request: dict) -> dict:
-    """The whole report as a JSON-ready dict. `request` names what was asked (suite, drivers, seed...)."""
+def _add_baseline(table: dict, base: dict) -> None:
+    for driver, k in base.items():
+        if driver != "comparison" and driver not in table:
+            table[driver] = k
+
+
+def _baseline_overall(baseline: dict, suites: Sequence[str]) -> dict:
+    """The baseline's overall figures, or for a subset of its suites the one suite asked for."""
+    have = set(baseline.get("suites", {}))
+    if have <= set(suites):
+        return baseline.get("overall", {})
+    if len(suites) == 1 and suites[0] in have:
+        return baseline["suites"][suites[0]]
+    raise ValueError(f"baseline covers suites {sorted(have)}, this run {list(suites)}: cannot compare overall")
+
+
+def build(results: Sequence[RunResult], p: EvaluationParams, request: dict, baseline: dict | None = None) -> dict:
+    """The whole report as a JSON-ready dict. `request` names what was asked (suite, drivers, seed...).
+
+    `baseline`: an earlier report (same scenarios and seeds) whose drivers that were not run
+    now are added to the per-suite and overall tables, so comparisons with them are made.
+    """
     results = sorted(results, key=lambda r: (r.trace.suite, r.trace.scenario, r.trace.seed, r.trace.driver))
     drivers = sorted({r.trace.driver for r in results})
     suites = sorted({r.trace.suite for r in results})
@@ -82,8 +102,11 @@ def build(results: Sequence[RunResult], p: EvaluationParams, request: dict) -> d
             traces = [r.trace for r in results if r.trace.suite == s and r.trace.driver == d]
             if traces:
                 per_suite[s][d] = kpi.suite_kpis(traces, p)
+        _add_baseline(per_suite[s], (baseline or {}).get("suites", {}).get(s, {}))
         per_suite[s]["comparison"] = comparison(per_suite[s])
     overall = {d: kpi.suite_kpis([r.trace for r in results if r.trace.driver == d], p) for d in drivers}
+    if baseline is not None:
+        _add_baseline(overall, _baseline_overall(baseline, suites))
     overall["comparison"] = comparison(overall)
     return _clean({
         "schema": SCHEMA,
@@ -159,17 +182,21 @@ def _comparison_lines(comp: dict) -> list[str]:
 def markdown(report: dict) -> str:
     req = report["request"]
     lines = ["# lcc_plus closed-loop evaluation", "",
-             "Command: `" + req.get("command", "") + "`", "",
-             "km / min per takeover count only what the system drove while engaged; `>=` marks a lower "
-             "bound (no takeover in that distance). Lateral error: engaged lane keeping only (no lane "
-             "changes, no driver control, 1 s settle). Jerk: 0.5 s moving average of the derivative of the "
-             "4th-order 0.5 Hz Butterworth-filtered acceleration (UN R79 method on the 20 Hz log, not the "
-             "100 Hz it asks for). (!) marks a value over its limit "
-             f"(lat acc {report['params']['lat_accel_limit_mps2']} m/s^2, lat jerk "
-             f"{report['params']['lat_jerk_limit_mps3']} m/s^3, lon acc {report['params']['lon_accel_limit_mps2']}"
-             f", decel {report['params']['lon_decel_limit_mps2']} m/s^2, lon jerk "
-             f"{report['params']['lon_jerk_limit_mps3']} m/s^3).", "",
-             "## All runs", ""]
+             "Command: `" + req.get("command", "") + "`", ""]
+    if req.get("baseline"):
+        lines += [f"Drivers not run by this command come from `{req['baseline']['file']}` "
+                  f"(`{req['baseline']['command']}`).", ""]
+    lines += [
+        "km / min per takeover count only what the system drove while engaged; `>=` marks a lower "
+        "bound (no takeover in that distance). Lateral error: engaged lane keeping only (no lane "
+        "changes, no driver control, 1 s settle). Jerk: 0.5 s moving average of the derivative of the "
+        "4th-order 0.5 Hz Butterworth-filtered acceleration (UN R79 method on the 20 Hz log, not the "
+        "100 Hz it asks for). (!) marks a value over its limit "
+        f"(lat acc {report['params']['lat_accel_limit_mps2']} m/s^2, lat jerk "
+        f"{report['params']['lat_jerk_limit_mps3']} m/s^3, lon acc {report['params']['lon_accel_limit_mps2']}"
+        f", decel {report['params']['lon_decel_limit_mps2']} m/s^2, lon jerk "
+        f"{report['params']['lon_jerk_limit_mps3']} m/s^3).", "",
+        "## All runs", ""]
     if report["errors"]:
         lines[-2:-2] = ["**Runs that stopped on an error (their KPIs cover the part that ran):**", ""] + [
             f"- {e}" for e in report["errors"]] + [""]
