@@ -444,6 +444,9 @@ def test_a_burst_of_1000_bad_messages_is_counted_without_loss():
                       "command": 200, "rear_objects": 0, "mode": 0}
     for n in ("vehicle_state", "driver_input", "vla_action", "image", "command"):
         assert check(out, f"rejected:{n}").value == 200
+    out = f.run(2.0)[-1]  # the window has passed; the totals stay
+    for n in ("vehicle_state", "driver_input", "vla_action", "image", "command"):
+        assert not check(out, f"rejected:{n}").active and check(out, f"rejected_total:{n}").value == 200
     assert out.command.engaged and out.takeover.level >= TakeoverLevel.VISUAL
 
 

@@ -7,6 +7,7 @@ total per reason and in a sliding window for the check.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -81,4 +82,6 @@ class Watchdog:
             n = len(t.recent)
             out.append(Check(f"rejected:{t.name}", float(n), float(self._rejected_max),
                              n > self._rejected_max, Severity.NONCRITICAL))
+            # The running total, so that a burst shows in full in every status (a counter, no limit).
+            out.append(Check(f"rejected_total:{t.name}", float(t.rejected_total), math.inf, False, Severity.INFO))
         return out
