@@ -196,8 +196,7 @@ class World:
         st = self.vehicle.state
         ego = EgoState(self.time_s, st.speed_mps, st.yaw_rate_radps, st.steer_rad, st.accel_mps2,
                        st.lat_accel_mps2, self._signal)
-        image = None
-        obs = Observation(self.time_s, image, ego, self._controls, self._rear, self)
+        obs = Observation(self.time_s, None, ego, self._controls, self._rear, self)
         if self._renderer is not None:
             obs.image_rgb = self._renderer.render(obs.scene, self._appearance, self.rng)
         return obs
@@ -230,7 +229,7 @@ class World:
         for agent_id, kind, phase in self.traffic.step(dt, t, np.array([bx, by]) + self._centre_shift(),
                                                        byaw, st.speed_mps, (self.vp.length_m, self.vp.width_m)):
             self.log.events.append(LogEvent(t + dt, "scripted", f"{kind}:{phase}:{agent_id}", False, system))
-        self.time_s = t + dt
+        self.time_s = round(t + dt, 9)  # no drift from summing 0.05 s a thousand times
         self._plan_cache.clear()  # plans hold for one state; this is a new one
         attentive = self.driver.attentive(self.time_s)
         if attentive != self.driver.attentive(t):
