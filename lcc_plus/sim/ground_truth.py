@@ -118,7 +118,7 @@ def lane_lines(world, chain: list[int], p: GroundTruthParams) -> list[LaneLine]:
         sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "left_id"), "left", True))
     elif first.opposite_id is not None:
         # Two-way road: the far edge of the oncoming lane is its right bound (it runs the other way).
-        sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "opposite_id")[::-1], "right", False))
+        sources.append((LINE_LEFT_OUTER, _neighbour_chain(net, chain, "opposite_id"), "right", False))
     if first.right_id is not None:
         sources.append((LINE_RIGHT_OUTER, _neighbour_chain(net, chain, "right_id"), "right", True))
     lines = [LaneLine() for _ in range(4)]
