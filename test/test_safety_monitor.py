@@ -193,12 +193,16 @@ def test_the_hold_follows_the_last_valid_lane_while_slowing():
     assert not hold[-1].command.hazard
 
 
+def with_lead(lead: Lead):
+    def mutate(q):
+        q.lead = lead
+        return q
+    return mutate
+
+
 def test_imminent_collision_triggers_emergency_braking():
     f = engaged_feed()
-    def closing(q):
-        q.lead = Lead(distance_m=10.0, relative_speed_mps=-10.0, probability=0.9)
-        return q
-    f.mutate["vla_action"] = closing
+    f.mutate["vla_action"] = with_lead(Lead(distance_m=10.0, relative_speed_mps=-10.0, probability=0.9))
     outs = f.run(1.0)
     i = first_index(outs, lambda o: o.command.source == CommandSource.EMERGENCY)
     assert i is not None and i <= 2
@@ -211,10 +215,7 @@ def test_imminent_collision_triggers_emergency_braking():
 
 def test_rss_gap_is_reported_without_acting():
     f = engaged_feed()
-    def close_lead(q):
-        q.lead = Lead(distance_m=20.0, relative_speed_mps=-0.5, probability=0.9)
-        return q
-    f.mutate["vla_action"] = close_lead
+    f.mutate["vla_action"] = with_lead(Lead(distance_m=20.0, relative_speed_mps=-0.5, probability=0.9))
     out = f.run(0.5)[-1]
     c = check(out, "rss_gap_m")
     assert c.active and c.value == 20.0 and c.limit > 20.0
