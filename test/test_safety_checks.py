@@ -40,6 +40,8 @@ def test_ttc_is_gap_over_closing_speed_and_imminent_below_the_limit():
     assert c.value == pytest.approx(1.0) and c.active
     assert ttc_check(Lead(distance_m=5.0, relative_speed_mps=2.0, probability=0.9), 0.5, 1.2).value == math.inf
     assert not ttc_check(Lead(distance_m=1.0, relative_speed_mps=-10.0, probability=0.1), 0.5, 1.2).active
+    assert ttc_check(Lead(distance_m=-0.5, relative_speed_mps=-1.0, probability=0.9), 0.5, 1.2).value == 0.0
+    assert not ttc_check(Lead(distance_m=0.0, relative_speed_mps=0.5, probability=0.9), 0.5, 1.2).active
 
 
 def test_rss_distance_matches_the_reference_value():

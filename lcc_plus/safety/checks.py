@@ -37,13 +37,11 @@ class Sustained:
 
 
 def ttc_check(lead: Lead, min_probability: float, ttc_limit_s: float) -> Check:
-    """Time to collision with the ego-lane lead: gap / closing speed; imminent below the limit."""
+    """Time to collision with the ego-lane lead: gap / closing speed (inf when not closing);
+    imminent below the limit."""
     ttc = math.inf
-    if lead.probability >= min_probability:
-        if lead.distance_m <= 0.0:
-            ttc = 0.0
-        elif lead.relative_speed_mps < 0.0:
-            ttc = lead.distance_m / -lead.relative_speed_mps
+    if lead.probability >= min_probability and lead.relative_speed_mps < 0.0:
+        ttc = max(lead.distance_m, 0.0) / -lead.relative_speed_mps
     return Check("ttc_lead_s", ttc, ttc_limit_s, ttc < ttc_limit_s, Severity.IMMINENT)
 
 
