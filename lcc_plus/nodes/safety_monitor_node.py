@@ -88,7 +88,12 @@ class SafetyMonitorNode(Node):
             except (conv.ConversionError, ValueError, TypeError, OverflowError) as err:
                 self.monitor.reject(topic, f"conversion:{err}", now)
                 return
-            handle(value, now)
+            try:
+                handle(value, now)
+            except Exception:  # a defect in the core must not take the node (and the command stream) down
+                self.get_logger().error(f"safety core failed on {topic}:\n{traceback.format_exc()}",
+                                        throttle_duration_sec=1.0)
+                self.monitor.reject(topic, "processing_failed", now)
 
         name = f"~/input/{topic}"
         self.create_subscription(msg_type, name, callback, topics.qos_for(NAME, name))
