@@ -45,6 +45,10 @@ def test_observation_holds_what_a_car_provides_plus_ground_truth():
     assert gt.lead.probability == 1.0 and 100.0 < gt.lead.distance_m < 200.0
     assert gt.lead.relative_speed_mps < -5.0
     assert len(obs.scene.vehicles) == 3 and obs.scene.boundaries and obs.scene.road_polygons
+    # Fault injection swaps parts of an observation; the lazy fields can be given.
+    held = dataclasses.replace(obs, image_rgb=None, gt=gt)
+    assert held.gt is gt and held.ego is obs.ego
+    assert obs.true_rear.available and all(o.x_m < 5.0 for o in obs.true_rear.objects)
 
 
 def test_same_seed_same_trace_and_seed_matters():

@@ -80,7 +80,8 @@ class WorldParams:
 
 @dataclass
 class Observation:
-    """One instant as the car sees it. `gt` and `scene` are computed on first access."""
+    """One instant as the car sees it. `gt`, `true_rear` and `scene` are computed on
+    first access; `gt` and `scene` may also be given (dataclasses.replace(obs, gt=...))."""
 
     stamp_s: float
     image_rgb: np.ndarray | None
@@ -88,25 +89,32 @@ class Observation:
     driver: DriverControls
     rear: RearSensing
     world: World
-    _gt: Perception | None = None
-    _scene: Scene | None = None
+    gt: dataclasses.InitVar[Perception | None] = None
+    scene: dataclasses.InitVar[Scene | None] = None
 
-    @property
-    def gt(self) -> Perception:
+    def __post_init__(self, gt: Perception | None, scene: Scene | None) -> None:
+        self._gt, self._scene = gt, scene
+
+    def _get_gt(self) -> Perception:
         if self._gt is None:
             self._gt = perceive(self.world)
         return self._gt
+
+    def _get_scene(self) -> Scene:
+        if self._scene is None:
+            self._scene = self.world.scene()
+        return self._scene
 
     @property
     def true_rear(self) -> RearSensing:
         """Privileged, for the expert: exact rear and side objects (World.true_rear)."""
         return self.world.true_rear()
 
-    @property
-    def scene(self) -> Scene:
-        if self._scene is None:
-            self._scene = self.world.scene()
-        return self._scene
+
+# Set after the dataclass is built, so that `gt` and `scene` stay init arguments
+# (for dataclasses.replace) while reading them computes them lazily.
+Observation.gt = property(Observation._get_gt, doc="Ground-truth Perception (privileged).")
+Observation.scene = property(Observation._get_scene, doc="Scene for the renderer.")
 
 
 @dataclass
