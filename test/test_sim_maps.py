@@ -27,7 +27,8 @@ def test_generated_map_round_trips_with_lane_graph_and_rules(tmp_path):
     pos = net.locate(x, y, yaw)
     middle = net.lanes[pos.lane_id]
     assert abs(pos.d_m) < 0.05 and middle.width_at(pos.s_m) == pytest.approx(3.5, abs=0.01)
-    assert middle.left.kind == BoundaryKind.DASHED and middle.left_change_ok and middle.right_change_ok
+    assert middle.left.kind == BoundaryKind.DASHED and net.may_change_lane(middle.id, 1)
+    assert net.may_change_lane(middle.id, -1)
     assert middle.speed_limit_mps == pytest.approx(120 / 3.6)
     right = net.lanes[middle.right_id]
     assert right.right.kind == BoundaryKind.SOLID and not right.successors  # the lane ends
@@ -35,7 +36,7 @@ def test_generated_map_round_trips_with_lane_graph_and_rules(tmp_path):
     nxt = net.lanes[middle.successors[0]]
     # After the section change the middle lane is the right one; its left line is
     # solid, so lanelet2 forbids the change, and its right edge is a curb.
-    assert nxt.left.kind == BoundaryKind.SOLID and not nxt.left_change_ok and nxt.left_id is not None
+    assert nxt.left.kind == BoundaryKind.SOLID and not net.may_change_lane(nxt.id, 1) and nxt.left_id is not None
     assert nxt.right.kind == BoundaryKind.CURBSTONE and nxt.right_id is None
     assert nxt.speed_limit_mps == pytest.approx(80 / 3.6)
     assert net.lanes[nxt.left_id].left.kind == BoundaryKind.ROAD_BORDER

@@ -279,6 +279,12 @@ class RoadNetwork:
             return min(succ, key=lambda i: (turn[i], i))
         return min(succ, key=lambda i: (abs(turn[i]), i))
 
+    def may_change_lane(self, lane_id: int, direction: int) -> bool:
+        """lanelet2's answer (German vehicle rules, routing graph): may a car leave this lane
+        to the left (+1) or right (-1) into a same-direction neighbour?"""
+        lane = self.lanes[lane_id]
+        return lane.left_change_ok if direction > 0 else lane.right_change_ok
+
     def lane_ends(self, lane_id: int) -> bool:
         """The lane stops while a same-direction neighbour goes on (merge, lane drop)."""
         lane = self.lanes[lane_id]
