@@ -16,7 +16,7 @@ import hashlib
 import math
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -294,14 +294,3 @@ def narrow_section(length_m: float, *, width_m: float = 5.0, speed_limit_kph: fl
     """A single two-way lanelet with no centre line (small country roads, villages)."""
     return Section(length_m, (width_m,), (0,), (edge, edge), speed_limit_kph, location,
                    left_offset_m=width_m / 2)
-
-
-@dataclass(frozen=True)
-class Course:
-    """Helper to build a road's segments and matching sections in one pass."""
-
-    pieces: tuple[tuple[Segment, Section], ...] = field(default_factory=tuple)
-
-    def road(self, start_xy_yaw: tuple[float, float, float] = (0.0, 0.0, 0.0),
-             branches: tuple[Branch, ...] = ()) -> RoadSpec:
-        return RoadSpec(tuple(p[0] for p in self.pieces), tuple(p[1] for p in self.pieces), start_xy_yaw, branches)

@@ -52,10 +52,6 @@ def line_type(kind: BoundaryKind) -> LineType:
             }.get(kind, LineType.UNKNOWN)
 
 
-def is_road_edge(kind: BoundaryKind) -> bool:
-    return kind in (BoundaryKind.ROAD_BORDER, BoundaryKind.CURBSTONE)
-
-
 @dataclass
 class LaneBound:
     """One side of a lane: geometry in the lane's direction and what it is made of."""

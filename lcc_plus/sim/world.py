@@ -41,7 +41,7 @@ from lcc_plus.sim.log import LaneChangeRecord, LogEvent, WorldLog
 from lcc_plus.sim.polyline import Polyline, to_frame
 from lcc_plus.sim.radar import RadarParams, RearRadar, TrueObject
 from lcc_plus.sim.road import LanePosition, RoadNetwork
-from lcc_plus.sim.scene import Boundary, BoundaryKind, Pose2D, Scene, VehicleBox
+from lcc_plus.sim.scene import BoundaryKind, Pose2D, Scene, VehicleBox
 from lcc_plus.sim.traffic import Traffic, TrafficParams
 from lcc_plus.sim.vehicle import Vehicle, VehicleParams, VehicleState
 
@@ -400,10 +400,7 @@ class World:
         bx, by, byaw = self._base_pose()
         boxes = [VehicleBox(a.x_m, a.y_m, a.yaw_rad, a.length_m, a.width_m,
                             0.8 if a.kind == "obstacle" else 1.5, a.color_rgb) for a in self.traffic.agents]
-        return Scene(Pose2D(bx, by, byaw), self.boundaries(), boxes, self._road_polys)
-
-    def boundaries(self) -> list[Boundary]:
-        return self.net.boundaries
+        return Scene(Pose2D(bx, by, byaw), self.net.boundaries, boxes, self._road_polys)
 
     # --- internals ------------------------------------------------------------------------
     def _base_pose(self) -> tuple[float, float, float]:
