@@ -304,13 +304,19 @@ class ModeManager:
 
     # -- lane changes --------------------------------------------------------------------------
     def _track_lane_index(self, view: LaneView) -> None:
-        """Follow the perception re-indexing its lanes as the car crosses a line."""
+        """Follow the perception re-indexing its lanes as the car crosses the line of a lane change.
+
+        Only the one jump of the lane centre by about a lane width towards the manoeuvre's side
+        counts, so line jumps from merges, splits or a bad fit cannot move the target lane.
+        """
         centre = view.centre(0) if view.width_measured else None
         c0 = float(centre(0.0)) if centre is not None else None
-        if c0 is not None and self._prev_centre_m is not None and abs(c0 - self._prev_centre_m) > 0.5 * view.width_m:
-            lanes = int(round((c0 - self._prev_centre_m) / view.width_m))
-            if self.lane_change is not None:
-                self.lane_change.shift(lanes)
+        lc = self.lane_change
+        if (c0 is not None and self._prev_centre_m is not None and lc is not None
+                and lc.phase == LaneChangePhase.EXECUTE and not lc.returning and not lc.committed_lanes_shifted):
+            jump = (c0 - self._prev_centre_m) * lc.direction
+            if 0.5 * view.width_m < jump < 1.5 * view.width_m:
+                lc.shift(lc.direction)
         self._prev_centre_m = c0
 
     def _static_refusal(self, direction: int, speed: float, view: LaneView, perception: Perception,

@@ -51,8 +51,11 @@ def build(stamp_s: float, centre: Curve, plan: SpeedPlan, offset: Offset | None,
     if offset is not None:
         # Time at each dense arc length, from the speed plan (strictly increasing for interp).
         s_plan = plan.s_m + 1e-9 * np.arange(len(plan.s_m))
+        # Outside the plan, time runs on at the end speeds: behind the car it is the recent past,
+        # so a manoeuvre under way continues smoothly through x = 0 instead of kinking there.
         beyond = plan.t_s[-1] + (s_c - s_plan[-1]) / max(plan.speed_mps[-1], 1.0)
-        t_dense = np.where(s_c > s_plan[-1], beyond, np.interp(s_c, s_plan, plan.t_s))
+        before = s_c / max(plan.speed_mps[0], 1.0)
+        t_dense = np.where(s_c > s_plan[-1], beyond, np.where(s_c < 0.0, before, np.interp(s_c, s_plan, plan.t_s)))
         d = np.asarray(offset(t_dense, s_c), dtype=float)
         s_c, x_c, y_c, h_c = _arc(x_c - np.sin(h_c) * d, y_c + np.cos(h_c) * d)
     kappa = curvature_of(s_c, h_c)
