@@ -130,3 +130,11 @@ def test_record_from_sim_cli_and_missing_topics(tmp_path):
     assert len(_messages(out, "/vehicle/driver_input")) == 10
     bare = _cli("record", "-o", str(tmp_path / "none"))
     assert bare.wait(timeout=30) != 0 and "name the topics" in bare.stdout.read()
+
+
+def test_remap_rules():
+    from lcc_plus.bags.play import parse_remaps
+
+    assert parse_remaps(["vehicle/state:=/other/state", "/a:=b"]) == {"/vehicle/state": "/other/state", "/a": "/b"}
+    with pytest.raises(SystemExit, match="FROM:=TO"):
+        parse_remaps(["/a=/b"])

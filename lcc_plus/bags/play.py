@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         bag = bag.parent
     if not (bag / "metadata.yaml").is_file():
         raise SystemExit(f"lcc-plus play: {args.bag} is not a rosbag2 folder (no metadata.yaml)")
-    rclpy.init()
+    rclpy.init(args=["lcc-plus-play"])  # our FROM:=TO options are not ROS remap rules for the player itself
     node = rclpy.create_node("lcc_plus_player")
     executor = SingleThreadedExecutor()
     executor.add_node(node)

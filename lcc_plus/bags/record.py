@@ -4,8 +4,8 @@
     lcc-plus record --from-sim SCENARIO [--seed N] [--camera raw|jpeg|none] [--duration S] [-o DIR]
 
 Messages are stored as received (serialized CDR, no round trip through Python
-objects), stamped with the receive time of the recorder's clock (ROS time; sim
-time with `--ros-args -p use_sim_time:=true`). A topic that has no publisher yet is
+objects), stamped with the receive time of the recorder's clock (ROS time; /clock
+with `--use-sim-time`). A topic that has no publisher yet is
 subscribed as soon as one appears. The bag carries every message definition, so
 `ros2 bag play` and `ros2 bag info` read it. `--from-sim` writes a sample bag straight
 from the simulator instead (no DDS; lcc_plus/bags/sample.py).
@@ -89,6 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, default=0.0, metavar="S",
                         help="stop after this many wall-clock seconds (default: until Ctrl-C); with --from-sim: "
                              "simulated seconds (default 10)")
+    parser.add_argument("--use-sim-time", action="store_true", help="stamp with /clock instead of the system clock")
     sim = parser.add_argument_group("sample bag from the simulator")
     sim.add_argument("--from-sim", default="", metavar="SCENARIO", help="drive this scenario and write its inputs")
     sim.add_argument("--seed", type=int, default=0)
@@ -111,8 +112,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.topics:
         raise SystemExit("lcc-plus record: name the topics to record (or --from-sim SCENARIO)")
-    rclpy.init()
-    node = rclpy.create_node("lcc_plus_recorder")
+    from rclpy.parameter import Parameter
+
+    rclpy.init(args=["lcc-plus-record"])
+    node = rclpy.create_node("lcc_plus_recorder",
+                             parameter_overrides=[Parameter("use_sim_time", value=args.use_sim_time)])
     writer = Writer(out, version=BAG_VERSION, storage_plugin=STORAGE[args.storage])
     writer.open()
     recorder = BagRecorder(node, writer, args.topics)
