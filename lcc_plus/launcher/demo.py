@@ -33,7 +33,8 @@ class DebugVideoRecorder:
         from lcc_plus.sim.video import VideoWriter
 
         self._context = rclpy.Context()
-        rclpy.init(context=self._context, signal_handler_options=rclpy.signals.SignalHandlerOptions.NO)
+        rclpy.init(args=["lcc-plus-demo"], context=self._context,
+                   signal_handler_options=rclpy.signals.SignalHandlerOptions.NO)
         self.node = rclpy.create_node("lcc_plus_demo_recorder", context=self._context)
         self.writer = VideoWriter(path, VIDEO_FPS_HZ)
         self.frames = 0
