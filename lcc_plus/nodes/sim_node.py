@@ -47,6 +47,8 @@ from lcc_plus.sim.world import World
 
 NAME = "sim"
 DRIVER_NAME = "stack_ros"  # the driver column of the KPI report
+# Published by the stack once it is up (vla_node creates its publisher after loading the model).
+STACK_OUTPUTS = ("lcc/vla_action", "lcc/trajectory")
 
 
 def kpi_line(kpis: dict) -> str:
@@ -111,10 +113,11 @@ class SimNode(Node):
         self.mode = status
 
     def _stack_ready(self) -> bool:
-        """The gated command has a publisher and the camera a subscriber other than tools."""
-        command = self.resolve_topic_name("~/input/command")
-        image = self.resolve_topic_name("~/output/image")
-        return self.count_publishers(command) > 0 and self.count_subscribers(image) > 0
+        """The gated command, the model output and the plan have publishers (the model is loaded),
+        and the camera has a subscriber."""
+        publishers = [self.resolve_topic_name(name) for name in ("~/input/command", *STACK_OUTPUTS)]
+        return all(self.count_publishers(t) > 0 for t in publishers) \
+            and self.count_subscribers(self.resolve_topic_name("~/output/image")) > 0
 
     def _tick(self) -> None:
         if self.started_wall_s is None:
@@ -122,7 +125,9 @@ class SimNode(Node):
             if not self._stack_ready() and waited_s < self.p.wait_for_stack_s:
                 self.pub_clock.publish(Clock(clock=conv.to_stamp(self.world.time_s)))
                 return
-            if not self._stack_ready():
+            if self._stack_ready():
+                self.get_logger().info(f"stack up after {waited_s:.1f} s: clock starts")
+            else:
                 self.get_logger().warning(f"no stack after {waited_s:.0f} s: starting the clock anyway")
             self.started_wall_s = time.monotonic()
         self._step_world()
