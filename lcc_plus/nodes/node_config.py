@@ -46,6 +46,9 @@ class SimNodeParams:
     command_timeout_s: float = spec("simulated time without a gated command after which the car treats "
                                     "the system as silent and the driver takes over", unit="s",
                                     min=0.05, max=5.0)
+    lockstep_timeout_s: float = spec("lockstep with the stack: before each step wait (at most this long, wall "
+                                     "clock) until the model, controller and safety monitor have answered the "
+                                     "previous steps; 0 runs free", unit="s", min=0.0, max=10.0)
     wait_for_stack_s: float = spec("wall-clock time to wait for the stack's nodes to appear before the "
                                    "clock starts anyway", unit="s", min=0.0, max=300.0)
     report_dir: str = spec("folder for the KPI report written at the end of the scenario; empty: none")

@@ -10,9 +10,12 @@ safety monitor), ~/input/takeover_request (TakeoverRequest: the driver model rea
 to it), ~/input/mode (ModeState, only to record lane changes in the report).
 
 The world advances one step per wall-clock tick of step_s / rate_factor, so
-`rate_factor` 2 runs twice as fast as real time; when the CPU cannot keep up the
-simulation slows down rather than skipping steps, and the stack (use_sim_time)
-sees a consistent clock either way. A command older than `command_timeout_s` of
+`rate_factor` 2 runs twice as fast as real time. In lockstep (`lockstep_timeout_s` >
+0) a step also waits until the stack has answered the earlier ones (LOCKSTEP: the
+gated command of the last step, the proposed command of the one before, the model's
+output for the frame two steps back), so a loaded CPU slows the simulation down
+instead of starving the stack of simulated time; ~/input/sync/* are read only for
+their stamps. A command older than `command_timeout_s` of
 simulated time counts as none: the car hands control back to the driver model, as
 a vehicle interface must. At the end of the scenario the node writes the KPI report
 (report.json, report.md) into `report_dir` and exits with status 0.
@@ -34,7 +37,15 @@ from lcc_plus.evaluation import report
 from lcc_plus.evaluation.kpi import run_kpis
 from lcc_plus.evaluation.lane_changes import LaneChangeTracker
 from lcc_plus.evaluation.world_trace import trace_from_world
-from lcc_plus.msg import ControlCommand, DriverInput, ModeState, ObjectList, TakeoverRequest, VehicleState
+from lcc_plus.msg import (
+    ControlCommand,
+    DriverInput,
+    ModeState,
+    ObjectList,
+    TakeoverRequest,
+    VehicleState,
+    VlaAction,
+)
 from lcc_plus.nodes import conversions as conv
 from lcc_plus.nodes import topics
 from lcc_plus.nodes.input_health import InputHealth
@@ -49,6 +60,8 @@ NAME = "sim"
 DRIVER_NAME = "stack_ros"  # the driver column of the KPI report
 # Published by the stack once it is up (vla_node creates its publisher after loading the model).
 STACK_OUTPUTS = ("lcc/vla_action", "lcc/trajectory")
+# stack output -> how many steps it may lag behind the last observation in lockstep
+LOCKSTEP = {"command": 0, "command_proposed": 1, "vla_action": 2}
 
 
 def kpi_line(kpis: dict) -> str:
@@ -84,6 +97,10 @@ class SimNode(Node):
         self.takeover = TakeoverDemand()
         self.mode: ModeStatus | None = None
         self.finished = Future()
+        self.answered_s = dict.fromkeys(LOCKSTEP, -float("inf"))  # newest stamp heard per stack output
+        self.last_obs_s: float | None = None
+        self.absent: set[str] = set()  # outputs that missed the lockstep timeout
+        self.last_step_wall_s = 0.0
         self.started_wall_s: float | None = None
         self.created_wall_s = time.monotonic()
 
@@ -99,12 +116,39 @@ class SimNode(Node):
         self.health.subscribe(ControlCommand, "command", conv.command_from_msg, self._on_command, finite=True)
         self.health.subscribe(TakeoverRequest, "takeover_request", conv.takeover_from_msg, self._on_takeover)
         self.health.subscribe(ModeState, "mode", conv.mode_from_msg, self._on_mode)
+        for name, msg_type in (("vla_action", VlaAction), ("command_proposed", ControlCommand)):
+            self.health.subscribe(msg_type, f"sync/{name}", lambda m: conv.to_seconds(m.header.stamp),
+                                  lambda t, n=name: self._answered(n, t))
         self.timer = self.create_timer(self.world.p.step_s / self.p.rate_factor, self.health.protect("step", self._tick))
         self.get_logger().info(f"scenario {scenario.name} (seed {self.p.seed}, {scenario.duration_s:.0f} s) at "
                                f"{self.p.rate_factor}x real time, step {self.world.p.step_s} s")
 
     def _on_command(self, cmd: Command) -> None:
         self.command, self.command_received_s = cmd, self.world.time_s
+        self._answered("command", cmd.stamp_s)
+
+    def _answered(self, output: str, stamp_s: float) -> None:
+        self.answered_s[output] = max(self.answered_s[output], stamp_s)
+        if output in self.absent:
+            self.absent.discard(output)
+            self.get_logger().info(f"{output} answers again: back in lockstep")
+
+    def _waiting_for_stack(self) -> bool:
+        """In lockstep: a stack output has not answered the recent steps yet, and the wait is not over.
+        An output silent for `lockstep_timeout_s` (a dead node) leaves the lockstep until it answers."""
+        if self.p.lockstep_timeout_s <= 0.0 or self.last_obs_s is None:
+            return False
+        step = self.world.p.step_s
+        late = [k for k, lag in LOCKSTEP.items()
+                if k not in self.absent and self.answered_s[k] < self.last_obs_s - lag * step - 1e-6]
+        if not late:
+            return False
+        if time.monotonic() - self.last_step_wall_s <= self.p.lockstep_timeout_s:
+            return True
+        self.absent.update(late)
+        self.get_logger().warning(f"{', '.join(late)} silent for {self.p.lockstep_timeout_s} s of wall time: "
+                                  "stepping on without")
+        return False
 
     def _on_takeover(self, demand: TakeoverDemand) -> None:
         self.takeover = demand
@@ -130,6 +174,8 @@ class SimNode(Node):
             else:
                 self.get_logger().warning(f"no stack after {waited_s:.0f} s: starting the clock anyway")
             self.started_wall_s = time.monotonic()
+        if self._waiting_for_stack():
+            return
         self._step_world()
         if self.world.done:
             self._finish()
@@ -137,6 +183,7 @@ class SimNode(Node):
     def _step_world(self) -> None:
         obs = self.world.observe()
         stamp = obs.stamp_s
+        self.last_obs_s, self.last_step_wall_s = stamp, time.monotonic()
         self.pub_clock.publish(Clock(clock=conv.to_stamp(stamp)))
         if obs.image_rgb is not None:
             self.pub_image.publish(conv.rgb_to_image(obs.image_rgb, stamp, self.camera_info["frame_id"]))

@@ -60,6 +60,8 @@ TOPICS: dict[str, dict[str, str]] = {
         "~/input/command": "lcc/command",
         "~/input/takeover_request": "lcc/takeover_request",
         "~/input/mode": "lcc/mode",
+        "~/input/sync/vla_action": "lcc/vla_action",
+        "~/input/sync/command_proposed": "lcc/command_proposed",
         "~/output/image": "camera/image_raw",
         "~/output/camera_info": "camera/camera_info",
         "~/output/vehicle_state": "vehicle/state",
