@@ -456,3 +456,14 @@ def test_invalid_ego_state_requests_takeover():
     h.ego = EgoState(speed_mps=25.0)
     h.run()
     assert h.status.mode == Mode.LANE_KEEP
+
+
+def test_no_discretionary_lane_change_below_motorway_speed():
+    """Overtaking and keep-right need motorway-like speed: the other lane may carry oncoming traffic."""
+    h = Harness(speed=12.0).engage()
+    h.per = slow_lead(v_lead=6.0, ego=12.0)
+    h.run(10.0)
+    assert all(st.mode != Mode.LANE_CHANGE for _, _, st, _ in h.history)
+    h.per = perception(lead=Lead(40.0, -12.0, 0.0, 0.9))  # a stopped car: the mandatory change still happens
+    h.run(4.0)
+    assert any(st.lane_change_trigger == LaneChangeTrigger.BLOCKED for _, _, st, _ in h.history)

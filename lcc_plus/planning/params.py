@@ -65,6 +65,8 @@ class ModeManagerParams:
     traffic_rules_location: str = spec("lanelet2 traffic-rules country", choices=("Germany",))
     # System-initiated lane changes (R171)
     system_lane_change_enabled: bool = spec("allow system-initiated lane changes")
+    discretionary_speed_min_mps: float = spec("slowest speed for overtaking and keep-side lane changes",
+                                              unit="m/s", min=0.0, max=40.0)
     keep_side: str = spec("lane-use convention: return to this side after an overtake", choices=("right", "left"))
     slow_lead_gain_mps: float = spec("overtake when the lead is this much slower than wanted", unit="m/s",
                                      min=0.5, max=20.0)

@@ -7,6 +7,10 @@
 - KEEP_RIGHT: back to the keep-side lane when its lead is no slower than
   (wanted - gain + hysteresis) or beyond `keep_side_clear_m`: the hysteresis band
   between overtaking and returning stops ping-pong, as does `system_cooldown_s`.
+
+SLOW_LEAD and KEEP_RIGHT are discretionary: only from `discretionary_speed_min_mps`
+(motorway-like speed), because the perception cannot tell a lane of oncoming traffic
+from one in our direction (two-way roads carry no such flag).
 """
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ class TriggerMonitor:
                 if view.adjacent(side):
                     out[LaneChangeTrigger.BLOCKED] = side
                     break
-        if not cooldown_over:
+        if not cooldown_over or ego_speed_mps < p.discretionary_speed_min_mps:
             return out
         slow = (v_lead is not None and lead.distance_m < p.slow_lead_range_m
                 and v_lead < wanted_mps - p.slow_lead_gain_mps)
