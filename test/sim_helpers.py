@@ -24,21 +24,22 @@ def run_scenario_events(name: str, seed: int = 0, tail_s: float = 1.0) -> World:
     return world
 
 
-def follow_command(world: World, steer_bias_rad: float = 0.0, accel_mps2: float | None = None) -> Command:
+def follow_command(world: World, steer_bias_rad: float = 0.0, accel_mps2: float | None = None,
+                   offset_m: float = 0.0, signal: TurnSignal = TurnSignal.OFF) -> Command:
     """A privileged lane-following command for exercising the system side in tests:
-    pure pursuit on the ground-truth driving line and its speed plan."""
+    pure pursuit on the ground-truth driving line (shifted offset_m left) and its speed plan."""
     plan = world.plan()
     st = world.vehicle.state
-    look = max(6.0, st.speed_mps)
+    look = max(8.0, 1.5 * st.speed_mps)
     s_t = plan.s0_m + look
-    target = plan.line.xy_at(s_t, float(np.interp(s_t, plan.line.s, plan.offset_m)))
+    target = plan.line.xy_at(s_t, float(np.interp(s_t, plan.line.s, plan.offset_m)) + offset_m)
     dx, dy = target[0] - st.x_m, target[1] - st.y_m
     y_local = -math.sin(st.yaw_rad) * dx + math.cos(st.yaw_rad) * dy
     steer = math.atan(world.vp.wheelbase_m * 2.0 * y_local / max(dx * dx + dy * dy, 1.0)) + steer_bias_rad
     if accel_mps2 is None:
         accel_mps2 = (plan.speed_mps[1] - plan.speed_mps[0]) / (plan.t_s[1] - plan.t_s[0])
     return Command(stamp_s=world.time_s, steering_angle_rad=steer, accel_mps2=accel_mps2,
-                   turn_signal=TurnSignal.OFF, engaged=True)
+                   turn_signal=signal, engaged=True)
 
 
 def check_scenario(name: str) -> None:

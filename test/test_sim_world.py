@@ -151,3 +151,22 @@ def test_ground_truth_lane_lines_follow_the_true_bounds_through_s_bends():
             assert inside.sum() >= 10
             worst = max(worst, float(np.abs(line.y_at(pts[inside, 0]) - pts[inside, 1]).max()))
     assert worst < 0.15
+
+
+def test_overtaking_through_the_oncoming_lane_with_the_indicator_is_a_lane_change():
+    from lcc_plus.common.types import TurnSignal
+
+    sc = dataclasses.replace(scenarios.get("urban_two_way_slow_lead"), agents=())
+    world = World(sc, 0, render=False)
+    while world.time_s < 3.0:
+        world.step(follow_command(world), TakeoverDemand())
+    while world.time_s < 9.0:
+        signal = TurnSignal.OFF if world.log.lane_changes else TurnSignal.LEFT  # off once it is over
+        world.step(follow_command(world, offset_m=3.25, signal=signal), TakeoverDemand())
+    assert world.in_oncoming_lane()
+    while world.time_s < 16.0:
+        signal = TurnSignal.RIGHT if world.in_oncoming_lane() or world.lane_change else TurnSignal.OFF
+        world.step(follow_command(world, signal=signal), TakeoverDemand())
+    assert not world.log.events_of("lane_departure") and not world.log.events_of("takeover_driver")
+    outcomes = [(c.direction, c.outcome) for c in world.log.lane_changes]
+    assert outcomes == [(1, "completed"), (-1, "completed")]

@@ -210,4 +210,6 @@ class DriverModel:
         accel = (plan.speed_mps[1] - plan.speed_mps[0]) / dt
         signal = {IntentKind.CHANGE_LEFT: TurnSignal.LEFT, IntentKind.CHANGE_RIGHT: TurnSignal.RIGHT}.get(
             plan.intent, TurnSignal.OFF)
+        if world.in_oncoming_lane():
+            signal = TurnSignal.RIGHT  # the way back from the oncoming lane is a lane change
         return steer, accel, signal

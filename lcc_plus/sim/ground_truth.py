@@ -198,7 +198,7 @@ class PathPlan:
 def plan_path(world, intent: IntentKind | None, fork: ForkPreference, p: GroundTruthParams,
               nudge: bool = True) -> PathPlan:
     net, st, vp = world.net, world.vehicle.state, world.vp
-    pos = world.lane_pos or world.net.nearest(st.x_m, st.y_m, st.yaw_rad)  # off the road: the way back
+    pos = world.drive_pos()  # off the road or in the oncoming lane: the way back
     pref = FORK_TO_PREFERENCE[ForkPreference(fork)]
     horizon_m = max(150.0, st.speed_mps * p.horizon_s * 1.5 + 60.0)
     own_chain = net.lane_chain(pos.lane_id, horizon_m, pos.s_m, pref)
@@ -210,8 +210,10 @@ def plan_path(world, intent: IntentKind | None, fork: ForkPreference, p: GroundT
         lane = net.lanes[pos.lane_id]
         target_id = lane.left_id if intent == IntentKind.CHANGE_LEFT else lane.right_id
         lc_intent = intent if target_id is not None else IntentKind.KEEP_LANE
-    if target_id == pos.lane_id:
-        target_id = None  # the reference point already crossed over
+    if target_id == pos.lane_id or (target_id is not None and target_id == net.lanes[pos.lane_id].opposite_id):
+        # Already crossed over; or an overtake through the oncoming lane, which the
+        # driving line of our lane still describes (the planner adds the offset).
+        target_id = None
     chain = net.lane_chain(target_id, horizon_m, 0.0, pref, behind_m=0.0) if target_id is not None else own_chain
     # Include the lane behind so that the projection of the ego is always inside the line.
     ids = _with_predecessor(net, chain)

@@ -413,10 +413,21 @@ class World:
         k = 0.5 * vp.length_m - vp.rear_overhang_m
         return np.array([k * math.cos(st.yaw_rad), k * math.sin(st.yaw_rad)])
 
+    def drive_pos(self) -> LanePosition | None:
+        """The ego's place on a lane driven its way: lane_pos, or while overtaking in the
+        oncoming lane (or off the road) the nearest lane of our direction."""
+        pos = self.lane_pos
+        if pos is not None and abs(pos.heading_error_rad) <= math.pi / 2:
+            return pos
+        return self.net.nearest(*self._base_pose())
+
+    def in_oncoming_lane(self) -> bool:
+        return self.lane_pos is not None and _facing(self.lane_pos) < 0
+
     def _ego_line(self) -> Polyline | None:
         if self.lane_pos is None:
             return None
-        return self.net.chain_polyline(_around(self.net, self.lane_pos.lane_id, self._pref))
+        return self.net.chain_polyline(_around(self.net, self.drive_pos().lane_id, self._pref))
 
     def _update_metrics(self) -> None:
         """Time-to-collision and the objects ahead in the ego's corridor."""
@@ -456,8 +467,7 @@ class World:
         self._prev_lever = lever
         sig = {TurnSignal.LEFT: 1, TurnSignal.RIGHT: -1}.get(self._signal, 0)
         if lc is None and sig and pos is not None:
-            lane = self.net.lanes[pos.lane_id]
-            if (lane.left_id if sig > 0 else lane.right_id) is not None:
+            if self._neighbour(self.net.lanes[pos.lane_id], sig * _facing(pos)) is not None:
                 self.lane_change = lc = LaneChangeState(t, sig, "system" if system else "manual", pos.lane_id)
         if lc is None:
             return
@@ -466,9 +476,11 @@ class World:
             return
         lane = self.net.lanes[pos.lane_id]
         mid = 0.5 * sum(lane.offsets_at(pos.s_m))
+        # Our left is the lanelet's right while we drive against it (overtaking).
+        side = lc.direction * _facing(pos)
         if not lc.started:
-            if sig == lc.direction and lc.direction * (pos.d_m - mid) > self.p.lane_change_start_m:
-                target = lane.left_id if lc.direction > 0 else lane.right_id
+            if sig == lc.direction and side * (pos.d_m - mid) > self.p.lane_change_start_m:
+                target = self._neighbour(lane, side)
                 if target is not None:
                     lc.started, lc.t_start_s, lc.target_lane_id, lc.source_lane_id = True, t, target, pos.lane_id
             elif lc.trigger != "driver" and sig != lc.direction:
@@ -490,8 +502,16 @@ class World:
             # The source and target lanes move on to their successors as we drive.
             if not lc.crossed and pos.lane_id != lc.source_lane_id:
                 lc.source_lane_id = pos.lane_id
-                target = lane.left_id if lc.direction > 0 else lane.right_id
+                target = self._neighbour(lane, side)
                 lc.target_lane_id = target if target is not None else lc.target_lane_id
+
+    @staticmethod
+    def _neighbour(lane, direction: int) -> int | None:
+        """The lane a change to `direction` goes into; left of a two-way road's lane is the
+        oncoming lane (overtaking)."""
+        if direction > 0:
+            return lane.left_id if lane.left_id is not None else lane.opposite_id
+        return lane.right_id if lane.right_id is not None else lane.opposite_id
 
     def _finish(self, outcome: str, reason: str) -> None:
         lc = self.lane_change
@@ -522,6 +542,7 @@ class World:
             side, bound, ok = -1, old.right, old.right_change_ok
         else:
             return  # overlapping lanelets (a split): no line between them
+        side *= _facing(prev)
         lc = self.lane_change
         signalled = lc is not None and lc.started and lc.direction == side
         if bound.kind == BoundaryKind.SOLID_DASHED and not ok or bound.kind in NO_CROSSING:
@@ -596,6 +617,11 @@ class World:
         last = chain[-1]
         if remaining < 15.0 and not self.net.lanes[last].successors and not self.net.lane_ends(last):
             self.done = True  # reached the end of the map
+
+
+def _facing(pos: LanePosition) -> int:
+    """+1 driving along the lanelet, -1 against it (in the oncoming lane)."""
+    return 1 if abs(pos.heading_error_rad) <= math.pi / 2 else -1
 
 
 def _around(net: RoadNetwork, lane_id: int, preference: int = 0) -> list[int]:
