@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lcc_plus.common.types import (
+    LINE_EGO_LEFT,
+    LINE_EGO_RIGHT,
     DriverControls,
     EgoState,
     ForkPreference,
@@ -100,7 +102,7 @@ class ModeManager:
         self._forks = ForkSelector(p)
         self._triggers = TriggerMonitor(p)
         self._width_m = p.lane_width_default_m
-        self._prev_centre_m: float | None = None
+        self._prev_crossed_m: float | None = None
         self._lever = Lever.NONE
         self._override_quiet_since: float | None = None
         self._no_reference_since: float | None = None
@@ -306,18 +308,24 @@ class ModeManager:
     def _track_lane_index(self, view: LaneView) -> None:
         """Follow the perception re-indexing its lanes as the car crosses the line of a lane change.
 
-        Only the one jump of the lane centre by about a lane width towards the manoeuvre's side
-        counts, so line jumps from merges, splits or a bad fit cannot move the target lane.
+        Only one jump by about a lane width towards the manoeuvre's side counts, so line jumps
+        from merges, splits or a bad fit cannot move the target lane.
         """
-        centre = view.centre(0) if view.width_measured else None
-        c0 = float(centre(0.0)) if centre is not None else None
         lc = self.lane_change
-        if (c0 is not None and self._prev_centre_m is not None and lc is not None
-                and lc.phase == LaneChangePhase.EXECUTE and not lc.returning and not lc.committed_lanes_shifted):
-            jump = (c0 - self._prev_centre_m) * lc.direction
-            if 0.5 * view.width_m < jump < 1.5 * view.width_m:
+        if lc is None or lc.phase != LaneChangePhase.EXECUTE or lc.returning or lc.committed_lanes_shifted:
+            self._prev_crossed_m = None
+            return
+        # The line on the manoeuvre side is the one being crossed; once crossed, the perception
+        # reports the next one there: its offset jumps by a lane width (the lane itself may be
+        # too narrow to measure, e.g. where it ends).
+        line = view.line(LINE_EGO_LEFT if lc.direction > 0 else LINE_EGO_RIGHT)
+        y = float(line(0.0)) if line is not None else None
+        width = self._width_m
+        if y is not None and self._prev_crossed_m is not None:
+            jump = (y - self._prev_crossed_m) * lc.direction
+            if 0.5 * width < jump < 1.5 * width:
                 lc.shift(lc.direction)
-        self._prev_centre_m = c0
+        self._prev_crossed_m = y
 
     def _static_refusal(self, direction: int, speed: float, view: LaneView, perception: Perception,
                         rear: RearSensing, takeover: TakeoverDemand) -> str:
