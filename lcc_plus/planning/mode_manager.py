@@ -491,7 +491,7 @@ class ModeManager:
         choice = choose_offset(p, lane_width, free_room, speed, lead,
                                perception.lead_left if side > 0 else perception.lead_right,
                                rear.blind_spot_left if side > 0 else rear.blind_spot_right, model_clears)
-        plan = NudgePass.plan(p, self._odo_m, lead.distance_m, choice.offset_m, choice.reason) if choice.offset_m else None
+        plan = NudgePass.plan(p, self._odo_m, speed, lead.distance_m, choice.offset_m, choice.reason) if choice.offset_m else None
         if plan is None:
             self._blocked_reason = choice.reason if not choice.offset_m else "stopped vehicle ahead: too close to pass"
             return

@@ -26,7 +26,7 @@ from lcc_plus.planning.gap import lead_exists
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
 
-RAMP_CURVATURE_MAX_1PM = 0.08  # keeps the nudge well inside the controller's curvature limit
+RAMP_CURVATURE_MAX_1PM = 0.15  # inside the controller's curvature limit (0.2 1/m)
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,10 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
     return NudgeChoice(float(y), "passing stopped vehicle using the free road")
 
 
-def ramp_length_m(p: ModeManagerParams, offset_m: float) -> float:
+def ramp_length_m(p: ModeManagerParams, offset_m: float, pass_speed_mps: float) -> float:
     """Ramp length meeting the lateral-acceleration limit at the pass speed and the curvature limit."""
     d = abs(offset_m)
-    by_accel = p.nudge_speed_mps * math.sqrt(PEAK_ACCEL_FACTOR * d / p.nudge_lat_accel_mps2)
+    by_accel = pass_speed_mps * math.sqrt(PEAK_ACCEL_FACTOR * d / p.nudge_lat_accel_mps2)
     by_curvature = math.sqrt(PEAK_ACCEL_FACTOR * d / RAMP_CURVATURE_MAX_1PM)
     return max(by_accel, by_curvature)
 
@@ -89,6 +89,7 @@ class NudgePass:
     """An active pass: ramp in, hold alongside, ramp out, in odometer metres."""
 
     offset_m: float
+    pass_speed_mps: float
     ramp_start_odo_m: float
     hold_start_odo_m: float
     hold_end_odo_m: float
@@ -96,15 +97,20 @@ class NudgePass:
     reason: str
 
     @classmethod
-    def plan(cls, p: ModeManagerParams, odo_m: float, obstacle_gap_m: float, offset_m: float, reason: str
-             ) -> NudgePass | None:
-        """A pass with full offset before the front bumper reaches the obstacle, or None if it cannot fit."""
-        ramp = ramp_length_m(p, offset_m)
+    def plan(cls, p: ModeManagerParams, odo_m: float, speed_mps: float, obstacle_gap_m: float, offset_m: float,
+             reason: str) -> NudgePass | None:
+        """A pass with full offset before the front bumper reaches the obstacle, or None if it cannot fit.
+
+        The pass speed is `nudge_speed_mps`, or the present speed when slower (the ramp is then
+        shorter and still fits when the car is already close).
+        """
+        pass_speed = min(max(speed_mps, 1.0), p.nudge_speed_mps)
+        ramp = ramp_length_m(p, offset_m, pass_speed)
         if obstacle_gap_m < ramp:
             return None
         hold_start = odo_m + obstacle_gap_m
         hold_end = hold_start + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
-        return cls(offset_m, hold_start - ramp, hold_start, hold_end, ramp, reason)
+        return cls(offset_m, pass_speed, hold_start - ramp, hold_start, hold_end, ramp, reason)
 
     def offset_at(self, odo_m: np.ndarray) -> np.ndarray:
         q_in = Quintic.between(0.0, 0.0, 0.0, self.offset_m, self.ramp_m)
@@ -117,7 +123,7 @@ class NudgePass:
         """Pass speed from the ramp start to the end of the pass, unlimited after it."""
         odo = np.asarray(odo_m, dtype=float)
         to_ramp = np.maximum(self.ramp_start_odo_m - odo, 0.0)
-        cap = np.sqrt(p.nudge_speed_mps**2 + 2.0 * p.curve_anticipation_decel_mps2 * to_ramp)
+        cap = np.sqrt(self.pass_speed_mps**2 + 2.0 * p.curve_anticipation_decel_mps2 * to_ramp)
         return np.where(odo > self.hold_end_odo_m + self.ramp_m, np.inf, cap)
 
     def finished(self, odo_m: float) -> bool:
