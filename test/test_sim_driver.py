@@ -43,6 +43,10 @@ def test_takeover_request_is_answered_after_the_reaction_time_then_handed_back()
     assert in_control[(t > answers[0].t_s + 0.1) & (t < answers[0].t_s + P.manual_drive_s - 0.1)].all()
     assert arr["engaged"][-1] and not in_control[-1]
     assert any(c.engage_request for c in controls[int(answers[0].t_s / 0.05):])
+    # Taking over presses cancel, so the system stops demanding and does not start an MRM.
+    i_answer = int(round(answers[0].t_s / 0.05))
+    assert any(c.disengage_request for c in controls[i_answer - 1:i_answer + 3])
+    assert not any(c.disengage_request for c in controls[:i_answer - 1])
     assert not world.log.events_of("takeover_driver") and not world.log.events_of("lane_departure")
 
 

@@ -82,6 +82,7 @@ class DriverModel:
     _answer_at_s: float | None = None
     _hand_back_at_s: float = math.inf
     _engage_until_s: float = -1.0
+    _cancel_until_s: float = -1.0
     _danger_since_s: float | None = None
     _last_overtake_s: float = -math.inf
     _script_lever_done: set = field(default_factory=set)
@@ -123,7 +124,10 @@ class DriverModel:
         self._lever_until_s = t_s + self.p.lever_hold_s
 
     def _take(self, t_s: float, kind: str, reason: str) -> None:
+        # A person taking over also presses cancel, so the system knows it no longer drives
+        # (without it the takeover demand would run on into an MRM under the driver's hands).
         self.in_control = True
+        self._cancel_until_s = t_s + 0.5
         self._answer_at_s = None
         self._danger_since_s = None
         self._hand_back_at_s = t_s + self.p.manual_drive_s
@@ -188,7 +192,8 @@ class DriverModel:
         return DriverControls(stamp_s=t_s, lever=self.lever, steering_torque_nm=torque,
                               hands_on=attentive or self.in_control, eyes_on_road=attentive,
                               engage_request=t_s < self._engage_until_s,
-                              disengage_request=False, set_speed_mps=world.allowed_speed_mps())
+                              disengage_request=t_s < self._cancel_until_s,
+                              set_speed_mps=world.allowed_speed_mps())
 
     def command(self, world, t_s: float) -> tuple[float, float, TurnSignal]:
         """The driver's own steering (rad), acceleration (m/s^2) and indicator."""
