@@ -57,15 +57,23 @@ def test_faults_change_only_what_they_break_and_only_from_their_start():
         FaultInjector("gremlins", 1.0, 1.0, 3.0)
 
 
-def test_outcome_mrm_outranks_takeover_and_nothing_counts_before_the_start():
+def test_outcome_mrm_outranks_a_demand_while_the_system_drives_and_nothing_counts_before_the_start():
     f = FaultInjector("nan_ego", 1.0, 1.0, 3.0)
-    f.observe_answer(0.5, Command(source=CommandSource.MRM), TakeoverDemand(), False)
+    mrm = Command(engaged=True, source=CommandSource.MRM)
+    f.observe_answer(0.5, mrm, TakeoverDemand(), False)
     assert f.outcome == "none"
     f.apply(obs(1.0))
+    f.observe_answer(1.05, Command(engaged=True), TakeoverDemand(), False)
+    assert f.outcome == "none"
     f.observe_answer(1.1, Command(engaged=True), TakeoverDemand(level=TakeoverLevel.VISUAL), False)
     assert (f.outcome, f.outcome_t_s) == ("takeover", 1.1)
-    f.observe_answer(1.5, Command(source=CommandSource.MRM), TakeoverDemand(level=TakeoverLevel.MRM), False)
+    f.observe_answer(1.5, mrm, TakeoverDemand(level=TakeoverLevel.MRM), False)
     assert (f.outcome, f.outcome_t_s) == ("mrm", 1.5)
+    g = FaultInjector("nan_ego", 1.0, 1.0, 3.0)
+    g.apply(obs(1.0))
+    g.observe_answer(1.1, Command(engaged=True), TakeoverDemand(level=TakeoverLevel.VISUAL), True)
+    g.observe_answer(1.5, mrm, TakeoverDemand(level=TakeoverLevel.MRM), True)  # the driver drives by now
+    assert (g.outcome, g.outcome_t_s) == ("takeover", 1.1)
 
 
 def test_closed_loop_nan_state_ends_in_takeover_or_mrm(tmp_path):

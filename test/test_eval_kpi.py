@@ -97,9 +97,12 @@ def test_collisions_and_departures_split_by_fault_and_engagement():
     events = [Event(1.0, EventKind.COLLISION, "rear-ended by 7", at_fault=False),
               Event(2.0, EventKind.COLLISION, "hit 3"),
               Event(3.0, EventKind.LANE_DEPARTURE, "left edge"),
-              Event(4.0, EventKind.LANE_DEPARTURE, "driver", engaged=False)]
+              Event(4.0, EventKind.LANE_DEPARTURE, "driver", engaged=False),
+              Event(10.0, EventKind.TAKEOVER_DRIVER, "ttc"),
+              Event(10.0 + 0.5 * P.handover_blame_s, EventKind.COLLISION, "too late", engaged=False),
+              Event(15.0, EventKind.COLLISION, "the driver's own", engaged=False)]
     k = kpi.run_kpis(make_trace(events=events), P)
-    assert (k["collisions"], k["collisions_at_fault"]) == (2, 1)
+    assert (k["collisions"], k["collisions_at_fault"], k["collisions_at_fault_manual"]) == (4, 2, 1)
     assert (k["lane_departures"], k["lane_departures_engaged"]) == (2, 1)
 
 

@@ -38,6 +38,7 @@ class FaultInjector:
         self.outcome = "none"
         self.outcome_t_s: float | None = None
         self._held = None  # the frozen observation parts
+        self._settled = False
 
     def active(self, t_s: float) -> bool:
         if self.kind == "driver_override":
@@ -75,12 +76,16 @@ class FaultInjector:
             return dataclasses.replace(obs, driver=dataclasses.replace(obs.driver, steering_torque_nm=self.torque_nm))
         return obs  # model_dropout acts inside the policy (drop_perception)
 
-    def observe_answer(self, t_s: float, command: Command, takeover: TakeoverDemand, driver_took_over: bool) -> None:
-        """Record the first takeover or MRM after the fault started (an MRM outranks a takeover)."""
-        if not self.started or self.outcome == "mrm":
+    def observe_answer(self, t_s: float, command: Command, takeover: TakeoverDemand, driver_in_control: bool) -> None:
+        """Record the system's answer after the fault started: a takeover (demand raised, control
+        yielded or taken by the driver) or an MRM; an MRM outranks an earlier demand, but only while
+        the system still drives (once the driver holds the wheel the answer is settled)."""
+        if not self.started or self.outcome == "mrm" or self._settled:
             return
-        if CommandSource(command.source) in (CommandSource.MRM, CommandSource.EMERGENCY):
+        system_driving = command.engaged and not driver_in_control
+        if system_driving and CommandSource(command.source) in (CommandSource.MRM, CommandSource.EMERGENCY):
             self.outcome, self.outcome_t_s = "mrm", t_s
-        elif self.outcome == "none" and (takeover.level >= TakeoverLevel.VISUAL or driver_took_over
-                                         or (self.kind == "driver_override" and not command.engaged)):
+        elif self.outcome == "none" and (takeover.level >= TakeoverLevel.VISUAL or driver_in_control
+                                         or not command.engaged):
             self.outcome, self.outcome_t_s = "takeover", t_s
+        self._settled = driver_in_control

@@ -6,6 +6,9 @@ Conventions (also in docs/evaluation.md):
 - With zero takeovers the per-takeover value is a lower bound (">= the distance
   driven"); every ratio says whether it is exact, a lower or an upper bound, or
   undefined. Nothing divides by zero.
+- At-fault collisions and lane departures count against the system when it was driving
+  or had handed over less than `handover_blame_s` before; the simulated driver's own
+  are counted apart (`collisions_at_fault_manual`).
 - Comfort and safety figures (accelerations, jerk, TTC, lateral error) are taken
   over engaged steps only; lateral error also leaves out lane changes and a settle
   time after each lane change and each hand-back.
@@ -127,12 +130,19 @@ class _Parts:
         self.engaged_km, self.engaged_min = _engaged_amount(t)
         self.takeovers_system = len(t.events_of(EventKind.TAKEOVER_SYSTEM))
         self.takeovers_driver = len(t.events_of(EventKind.TAKEOVER_DRIVER))
+        takeover_t = [e.t_s for e in t.events if e.kind in (EventKind.TAKEOVER_SYSTEM, EventKind.TAKEOVER_DRIVER)]
+
+        def systems(e) -> bool:
+            """The system's doing: it drove, or handed over less than `handover_blame_s` before."""
+            return e.at_fault and (e.engaged or any(0.0 <= e.t_s - tt <= p.handover_blame_s for tt in takeover_t))
+
         collisions = t.events_of(EventKind.COLLISION)
         self.collisions = len(collisions)
-        self.collisions_at_fault = sum(e.at_fault for e in collisions)
+        self.collisions_at_fault = sum(systems(e) for e in collisions)
+        self.collisions_at_fault_manual = sum(e.at_fault and not systems(e) for e in collisions)
         departures = t.events_of(EventKind.LANE_DEPARTURE)
         self.lane_departures = len(departures)
-        self.lane_departures_engaged = sum(e.engaged and e.at_fault for e in departures)
+        self.lane_departures_engaged = sum(systems(e) for e in departures)
         keep = lane_keep_mask(t, p.lane_keep_settle_s)
         self.lat_err = t.lateral_error_m[keep]
         self.lat_err_marked = t.lateral_error_m[keep & t.marked]
@@ -160,7 +170,8 @@ class _Parts:
 
     def merge(self, o: _Parts) -> None:
         for name in ("runs", "duration_s", "distance_km", "engaged_km", "engaged_min", "takeovers_system",
-                     "takeovers_driver", "collisions", "collisions_at_fault", "lane_departures",
+                     "takeovers_driver", "collisions", "collisions_at_fault", "collisions_at_fault_manual",
+                     "lane_departures",
                      "lane_departures_engaged", "ttc_critical_s", "allowed_m"):
             setattr(self, name, getattr(self, name) + getattr(o, name))
         self.lat_err = np.concatenate([self.lat_err, o.lat_err])
@@ -188,6 +199,7 @@ class _Parts:
             },
             "collisions": self.collisions,
             "collisions_at_fault": self.collisions_at_fault,
+            "collisions_at_fault_manual": self.collisions_at_fault_manual,
             "lane_departures": self.lane_departures,
             "lane_departures_engaged": self.lane_departures_engaged,
             "lateral_error": _lateral_error(self.lat_err),

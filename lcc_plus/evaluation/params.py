@@ -27,6 +27,8 @@ class EvaluationParams:
                                       min=0.1, max=50.0)
     ttc_critical_s: float = spec("time-to-collision below which a step counts as critical", unit="s",
                                  min=0.1, max=20.0)
+    handover_blame_s: float = spec("a collision or departure this soon after a takeover still counts against "
+                                   "the system", unit="s", min=0.0, max=30.0)
     lane_keep_settle_s: float = spec("time after a lane change or a hand-back excluded from lateral-error "
                                      "statistics", unit="s", min=0.0, max=10.0)
     lane_change_min_start_s: float = spec("earliest lateral motion after a driver request (UN R79)",

@@ -140,7 +140,7 @@ def _pt(t: dict, fmt="{:.2f}", key="km_per_takeover") -> str:
     return kpi.format_bounded(t[key], t["bound"], fmt)
 
 
-KPI_COLUMNS = ("driver", "runs", "km", "engaged km", "TO sys", "TO drv", "km/TO", "min/TO", "coll. at fault",
+KPI_COLUMNS = ("driver", "runs", "km", "engaged km", "TO sys", "TO drv", "km/TO", "min/TO", "coll. at fault (manual)",
                "lane dep.", "lat err RMS m", "lat err p95 m", "RMS marked m", "max lat acc", "max lat jerk",
                "max lon acc", "max decel", "max lon jerk", "LC req/done/ref/abort", "progress", "min TTC s")
 
@@ -150,7 +150,8 @@ def _kpi_row(name: str, k: dict) -> list[str]:
     flag = lambda ok: "" if ok else " (!)"  # noqa: E731
     return [name, str(k["runs"]), _f(k["distance_km"], "{:.3f}"), _f(k["engaged_km"], "{:.3f}"),
             str(to["system"]["count"]), str(to["driver"]["count"]), _pt(to["total"], "{:.3f}"),
-            _pt(to["total"], "{:.2f}", "min_per_takeover"), str(k["collisions_at_fault"]),
+            _pt(to["total"], "{:.2f}", "min_per_takeover"),
+            f"{k['collisions_at_fault']} ({k['collisions_at_fault_manual']})",
             str(k["lane_departures_engaged"]), _f(k["lateral_error"]["rms_m"], "{:.3f}"),
             _f(k["lateral_error"]["p95_m"], "{:.3f}"), _f(k["lateral_error_marked"]["rms_m"], "{:.3f}"),
             _f(lat["max_accel_mps2"]) + flag(lat["accel_ok"]), _f(lat["max_jerk_mps3"]) + flag(lat["jerk_ok"]),
@@ -188,7 +189,8 @@ def markdown(report: dict) -> str:
                   f"(`{req['baseline']['command']}`).", ""]
     lines += [
         "km / min per takeover count only what the system drove while engaged; `>=` marks a lower "
-        "bound (no takeover in that distance). Lateral error: engaged lane keeping only (no lane "
+        "bound (no takeover in that distance). Collisions at fault: while the system drove or within "
+        f"{report['params']['handover_blame_s']} s of a takeover; (manual): the simulated driver's own. Lateral error: engaged lane keeping only (no lane "
         "changes, no driver control, 1 s settle). Jerk: 0.5 s moving average of the derivative of the "
         "4th-order 0.5 Hz Butterworth-filtered acceleration (UN R79 method on the 20 Hz log, not the "
         "100 Hz it asks for). (!) marks a value over its limit "

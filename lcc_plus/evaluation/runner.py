@@ -97,10 +97,9 @@ def _drive(spec: RunSpec, world, policy, fault: FaultInjector | None, rec: _Reco
             from lcc_plus.evaluation.video import annotate
 
             rec.frames.append(annotate(obs, extras, p))
-        takeovers_before = len(world.driver.takeovers)
         world.step(command, takeover)
         if fault is not None:
-            fault.observe_answer(obs.stamp_s, command, takeover, len(world.driver.takeovers) > takeovers_before)
+            fault.observe_answer(obs.stamp_s, command, takeover, world.driver.in_control)
         step += 1
 
 
