@@ -171,6 +171,7 @@ class _Perturbation:
     def __init__(self, p: DatagenParams, rng: np.random.Generator, active: bool, wheelbase_m: float):
         self.p, self.rng, self.active, self.wheelbase_m = p, rng, active, wheelbase_m
         self.start_s, self.end_s, self.accel_mps2 = self._draw(0.0)
+        self.last_end_s = -float("inf")
 
     def _draw(self, now_s: float) -> tuple[float, float, float]:
         rate = self.p.perturbation_rate_per_min / 60.0
@@ -184,6 +185,7 @@ class _Perturbation:
     def steer_at(self, now_s: float, speed_mps: float) -> float:
         """Steering offset [rad]: kinematic delta = L * a_lat / v^2 (floored speed keeps it bounded)."""
         if now_s >= self.end_s:
+            self.last_end_s = self.end_s
             self.start_s, self.end_s, self.accel_mps2 = self._draw(now_s)
         if not self.start_s <= now_s < self.end_s:
             return 0.0
@@ -191,7 +193,7 @@ class _Perturbation:
 
     def recovering(self, now_s: float) -> bool:
         """During a perturbation and for 3 s after it (the way back)."""
-        return self.active and self.start_s <= now_s < self.end_s + 3.0
+        return self.active and (self.start_s <= now_s < self.end_s or now_s < self.last_end_s + 3.0)
 
 
 _WORKER: dict = {}
