@@ -1,5 +1,6 @@
 """Renderer geometry helpers: clipping, interval arithmetic, ribbons, hashing."""
 import numpy as np
+import pytest
 
 from lcc_plus.sim import render_geometry as geo
 from lcc_plus.sim.scene import Pose2D
@@ -33,6 +34,38 @@ def test_clip_batch_drops_outside_and_reports_indices():
     assert kept.tolist() == [1, 2]
     polys = np.split(out, np.cumsum(sizes)[:-1])
     assert _area(polys[0]) == 1.0 and _area(polys[1]) == 0.5
+
+
+def test_clip_polygon_degenerate_cases_come_back_empty():
+    # Regression (narrow_curves seed 5, tree shadows): a blob clipped away by the first plane must stay
+    # empty through the remaining planes instead of reaching the crossing-edge arithmetic.
+    square = np.array([[0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [2.0, 2.0, 0.0], [0.0, 2.0, 0.0]])
+    planes = np.array([[1.0, 0.0, 0.0, -5.0], [0.0, 1.0, 0.0, -1.0], [0.0, -1.0, 0.0, 1.5]])
+    assert geo.clip_polygon(square, planes).shape == (0, 3)
+    assert geo.clip_polygon(square[:0], planes).shape == (0, 3)
+    sliver = geo.clip_polygon(square, np.array([[1.0, 0.0, 0.0, -2.0], [0.0, 1.0, 0.0, -1.0]]))
+    assert _area(sliver) == 0.0  # only the x = 2 edge is left: nothing to fill, and no error
+    bad = square.copy()
+    bad[2, 0] = np.nan
+    assert geo.clip_polygon(bad, planes[1:]).shape == (0, 3)
+    bad[2, 0] = np.inf
+    assert geo.clip_polygon(bad, planes[1:]).shape == (0, 3)
+
+
+def test_clip_batch_drops_empty_and_non_finite_polygons():
+    quad = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
+    x_ge_0 = np.array([[1.0, 0.0, 0.0, 0.0]])
+    broken = quad.copy()
+    broken[1] = np.nan
+    verts = np.concatenate([quad, broken, quad - (0.5, 0.0, 0.0)])
+    out, sizes, kept = geo.clip_batch(verts, np.array([0, 4, 0, 4, 4, 0]), x_ge_0)
+    assert kept.tolist() == [1, 4] and sizes.tolist() == [4, 4] and np.all(np.isfinite(out))
+    polys = np.split(out, np.cumsum(sizes)[:-1])
+    assert _area(polys[0]) == 1.0 and _area(polys[1]) == 0.5
+    out, sizes, kept = geo.clip_batch(quad[:0], np.zeros(3, int), x_ge_0)
+    assert out.shape == (0, 3) and len(sizes) == 0 and len(kept) == 0
+    with pytest.raises(ValueError, match="partition"):
+        geo.clip_batch(quad, np.array([3]), x_ge_0)
 
 
 def test_intervals():

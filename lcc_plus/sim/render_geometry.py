@@ -47,7 +47,13 @@ def hash_fields(*keys: np.ndarray) -> np.ndarray:
 
 
 def clip_polygon(poly: np.ndarray, planes: np.ndarray) -> np.ndarray:
-    """Sutherland-Hodgman clip of one (N, 3) polygon by half-spaces n.p + c >= 0 (rows of planes)."""
+    """Sutherland-Hodgman clip of one (N, 3) polygon by half-spaces n.p + c >= 0 (rows of planes).
+
+    Returns the clipped polygon; fewer than 3 rows (possibly none) when nothing of it is left. A polygon
+    with a non-finite vertex has no defined inside and comes back empty.
+    """
+    if not np.all(np.isfinite(poly)):
+        return poly[:0]
     for plane in planes:
         n = len(poly)
         if n < 3:
@@ -74,7 +80,16 @@ def clip_batch(verts: np.ndarray, sizes: np.ndarray, planes: np.ndarray
     """Clip a batch of (V, 3) polygons by the half-spaces; drops those entirely outside.
 
     Returns (verts, sizes, kept): kept[i] is the input index of output polygon i (order kept).
+    Empty polygons (size 0) and polygons with a non-finite vertex (no defined inside) are dropped too;
+    sizes that do not partition verts raise ValueError.
     """
+    sizes = np.asarray(sizes, dtype=int)
+    if np.any(sizes < 0) or sizes.sum() != len(verts):
+        raise ValueError(f"polygon sizes {sizes.tolist()[:8]}... do not partition {len(verts)} vertices")
+    if not np.all(sizes):
+        some = np.flatnonzero(sizes)
+        out, out_sizes, kept = clip_batch(verts, sizes[some], planes)
+        return out, out_sizes, some[kept]
     if len(sizes) == 0:
         return verts.reshape(0, 3), sizes, sizes
     ends = np.cumsum(sizes)
@@ -82,9 +97,10 @@ def clip_batch(verts: np.ndarray, sizes: np.ndarray, planes: np.ndarray
     dist = verts @ planes[:, :3].T + planes[:, 3]
     lo = np.minimum.reduceat(dist, starts, axis=0)
     hi = np.maximum.reduceat(dist, starts, axis=0)
+    finite = np.logical_and.reduceat(np.isfinite(dist).all(axis=1), starts)
     cut = lo < 0.0
-    inside = ~np.any(cut, axis=1)
-    outside = np.any(hi < 0.0, axis=1)
+    inside = ~np.any(cut, axis=1) & finite
+    outside = np.any(hi < 0.0, axis=1) | ~finite
     if np.all(inside | outside):
         return verts[np.repeat(inside, sizes)], sizes[inside], np.flatnonzero(inside)
     out_v, out_s, kept = [], [], []
