@@ -16,11 +16,11 @@ shared with `lcc-plus up`.
 """
 import os
 
+from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, OpaqueFunction, SetEnvironmentVariable
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node, PushROSNamespace
 
-from launch import LaunchDescription
 from lcc_plus.launcher.dds import profile_environment
 from lcc_plus.launcher.graph import GraphOptions, graph
 

@@ -12,12 +12,11 @@ import importlib.util
 import os
 
 from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration
-
-from launch import LaunchDescription
 
 SIM_ARGUMENTS = {
     "scenario": (str, "scenario name from the catalog"),

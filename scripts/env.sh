@@ -16,7 +16,7 @@ set +u
 # shellcheck disable=SC1091
 source "$_lcc_ws/install/setup.bash"
 export RMW_IMPLEMENTATION=${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
-if [ -z "${FASTRTPS_DEFAULT_PROFILES_FILE:-}" ] && [ -f "$_lcc_repo/config/fastdds_shm.xml" ]; then
-  export FASTRTPS_DEFAULT_PROFILES_FILE="$_lcc_repo/config/fastdds_shm.xml"
+if [ -z "${FASTDDS_DEFAULT_PROFILES_FILE:-}${FASTRTPS_DEFAULT_PROFILES_FILE:-}" ] && [ -f "$_lcc_repo/config/fastdds_shm.xml" ]; then
+  export FASTDDS_DEFAULT_PROFILES_FILE="$_lcc_repo/config/fastdds_shm.xml"
 fi
 unset _lcc_repo _lcc_venv _lcc_ws
