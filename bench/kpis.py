@@ -14,9 +14,10 @@ from lcc_plus.evaluation import kpi, report
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "docs" / "results"
 DRIVERS = ("expert", "lcc", "stack")
-COLUMNS = ("driver", "runs", "engaged km", "TO sys", "TO drv", "km/TO", "coll. at fault", "lane dep.",
-           "lat err RMS m", "lat err p95 m", "max lat acc", "max lat jerk", "max decel", "max lon jerk",
-           "LC req/done/ref/abort", "progress", "min TTC s")
+# The evaluation report's columns (report.KPI_COLUMNS) less these, to keep the table readable.
+LEFT_OUT = ("km", "min/TO", "RMS marked m", "max lon acc")
+COLUMNS = tuple(c for c in report.KPI_COLUMNS if c not in LEFT_OUT)
+RATIO_AFTER = "km/TO"
 
 
 def committed_reports() -> list[Path]:
@@ -46,13 +47,17 @@ def suite_rows(paths: list[Path]) -> dict[str, dict]:
                 r = kpi.takeover_ratio(by_driver[d]["takeovers"]["total"], by_driver["lcc"]["takeovers"]["total"])
                 ratio = kpi.format_bounded(r["value"], r["bound"]) if r["value"] is not None else f"n/a ({r['why']})"
             row = [cells[c] for c in COLUMNS]
-            row.insert(COLUMNS.index("km/TO") + 1, ratio)
+            row.insert(_ratio_index(), ratio)
             rows.append(row)
         out[suite] = {"source": str(path.relative_to(REPO) if path.is_relative_to(REPO) else path), "rows": rows}
     return out
 
 
+def _ratio_index() -> int:
+    return COLUMNS.index(RATIO_AFTER) + 1 if RATIO_AFTER in COLUMNS else len(COLUMNS)
+
+
 def header() -> list[str]:
     cols = list(COLUMNS)
-    cols.insert(COLUMNS.index("km/TO") + 1, "km/TO / lcc")
+    cols.insert(_ratio_index(), "km/TO / lcc")
     return cols
