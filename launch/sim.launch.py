@@ -1,7 +1,8 @@
 """The lcc_plus stack driving the built-in simulator (sim_node publishes /clock).
 
     ros2 launch lcc_plus sim.launch.py [scenario:=...] [seed:=...] [duration_s:=...]
-        [rate_factor:=...] [report_dir:=...] [+ every argument of lcc_plus.launch.py]
+        [rate_factor:=...] [report_dir:=...] [perception:=model|ground_truth]
+        [+ every argument of lcc_plus.launch.py]
 
 The stack runs on simulated time (use_sim_time is forced on); the simulator keeps
 wall time and drives /clock, `rate_factor` times faster than real time. When the
@@ -42,7 +43,9 @@ def _actions(context, stack):
         value = LaunchConfiguration(name).perform(context)
         if value:
             overrides[name] = cast(value)
-    out, nodes = stack.actions(context, stack.options(context, sim=True, sim_overrides=overrides))
+    perception = LaunchConfiguration("perception").perform(context)
+    out, nodes = stack.actions(context, stack.options(context, sim=True, sim_overrides=overrides,
+                                                      perception=perception))
     return [*out, RegisterEventHandler(OnProcessExit(target_action=nodes["sim"], on_exit=[EmitEvent(
         event=Shutdown(reason="the simulator finished its scenario"))]))]
 
@@ -54,5 +57,8 @@ def generate_launch_description():
           for name, (default, text) in stack.ARGUMENTS.items()),
         *(DeclareLaunchArgument(name, default_value="", description=f"{text} (empty: config/nodes.yaml)")
           for name, (_, text) in SIM_ARGUMENTS.items()),
+        DeclareLaunchArgument("perception", default_value="model", choices=["model", "ground_truth"],
+                              description="model: the VLA model on the camera; ground_truth: the simulator's "
+                                          "true lanes and objects in place of the model"),
         OpaqueFunction(function=lambda context: _actions(context, stack)),
     ])

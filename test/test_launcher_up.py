@@ -35,6 +35,19 @@ def test_graph_matches_the_launch_options():
     assert ("vla_node:~/input/image", "camera/image_raw") in composed[0].remaps
 
 
+def test_ground_truth_perception_replaces_the_model_with_the_simulator():
+    from lcc_plus.launcher.graph import GraphOptions, graph
+
+    procs = graph(GraphOptions(sim=True, perception="ground_truth"))
+    assert [p.label for p in procs] == ["mode_manager", "controller", "safety_monitor", "sim"]
+    assert ("~/output/ground_truth", "lcc/vla_action") in procs[-1].remaps
+    assert graph(GraphOptions(sim=True))[-1].remaps == []
+    with pytest.raises(ValueError, match="needs the simulator"):
+        GraphOptions(perception="ground_truth")
+    with pytest.raises(ValueError, match="perception must be one of"):
+        GraphOptions(sim=True, perception="lidar")
+
+
 def test_default_remaps_come_after_the_users():
     from lcc_plus.nodes.topics import ros_args_with_default_remaps
 

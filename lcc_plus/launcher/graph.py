@@ -25,6 +25,9 @@ CAMERA_REMAPS = {
     "safety_monitor": (("~/input/image", "camera_topic"),),
 }
 SIM_OVERRIDES = ("scenario", "seed", "duration_s", "rate_factor", "report_dir")
+# Where the stack's VlaAction comes from: the model on the camera, or (with the simulator
+# only) the simulator's ground truth in place of the model, to test the rest of the graph.
+PERCEPTION_SOURCES = ("model", "ground_truth")
 
 
 @dataclass
@@ -41,6 +44,13 @@ class GraphOptions:
     ackermann_adapter: bool = False
     sim: bool = False
     sim_overrides: dict[str, Any] = field(default_factory=dict)  # SIM_OVERRIDES -> value
+    perception: str = "model"  # one of PERCEPTION_SOURCES
+
+    def __post_init__(self):
+        if self.perception not in PERCEPTION_SOURCES:
+            raise ValueError(f"perception must be one of {', '.join(PERCEPTION_SOURCES)}, not {self.perception!r}")
+        if self.perception == "ground_truth" and not self.sim:
+            raise ValueError("perception 'ground_truth' needs the simulator (sim=True)")
 
 
 @dataclass
@@ -57,7 +67,8 @@ class ProcessSpec:
 
 
 def _stack_names(o: GraphOptions) -> list[str]:
-    return [*STACK_NODES, *(n for n in ("twist_adapter", "ackermann_adapter") if getattr(o, n))]
+    stack = [n for n in STACK_NODES if not (n == "vla_node" and o.perception == "ground_truth")]
+    return [*stack, *(n for n in ("twist_adapter", "ackermann_adapter") if getattr(o, n))]
 
 
 def _camera_remaps(o: GraphOptions, name: str, prefix: str = "") -> list[tuple[str, str]]:
@@ -85,7 +96,8 @@ def graph(o: GraphOptions) -> list[ProcessSpec]:
                              files) for n in names]
     if o.sim:
         sim_params = {k: v for k, v in o.sim_overrides.items() if k in SIM_OVERRIDES and v not in (None, "")}
-        procs.append(ProcessSpec("sim", EXECUTABLES["sim"], "sim", [], [], sim_params, files))
+        remaps = [("~/output/ground_truth", "lcc/vla_action")] if o.perception == "ground_truth" else []
+        procs.append(ProcessSpec("sim", EXECUTABLES["sim"], "sim", [], remaps, sim_params, files))
     return procs
 
 

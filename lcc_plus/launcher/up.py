@@ -11,7 +11,7 @@ import argparse
 import os
 
 from lcc_plus.launcher.dds import profile_environment
-from lcc_plus.launcher.graph import GraphOptions, graph
+from lcc_plus.launcher.graph import PERCEPTION_SOURCES, GraphOptions, graph
 from lcc_plus.launcher.processes import Supervisor
 
 
@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--duration", type=float, default=None, metavar="S", help="simulated seconds to drive")
     s.add_argument("--rate-factor", type=float, default=None, help="simulated seconds per wall second")
     s.add_argument("--report-dir", default="", help="folder for the KPI report")
+    s.add_argument("--perception", choices=PERCEPTION_SOURCES, default="model",
+                   help="model: the VLA model on the camera; ground_truth: the simulator's true lanes and "
+                        "objects in place of the model (tests the rest of the graph)")
 
 
 def options_from_args(args: argparse.Namespace) -> GraphOptions:
@@ -48,7 +51,8 @@ def options_from_args(args: argparse.Namespace) -> GraphOptions:
         camera_info_topic=args.camera_info_topic, model_path=args.model_path,
         params_file=os.path.abspath(args.params) if args.params else "", namespace=args.namespace,
         use_sim_time=args.use_sim_time, composed=args.composed, twist_adapter=args.twist_adapter,
-        ackermann_adapter=args.ackermann_adapter, sim=args.sim,
+        ackermann_adapter=args.ackermann_adapter, sim=args.sim or args.perception == "ground_truth",
+        perception=args.perception,
         sim_overrides={"scenario": args.scenario, "seed": args.seed, "duration_s": args.duration,
                        "rate_factor": args.rate_factor,
                        "report_dir": os.path.abspath(args.report_dir) if args.report_dir else ""})

@@ -4,8 +4,10 @@ Outputs, once per world step (config/sim.yaml step_s) in simulated time:
 ~/output/image (sensor_msgs/Image rgb8, the rendered front camera),
 ~/output/camera_info (CameraInfo of config/camera.yaml), ~/output/vehicle_state
 (VehicleState), ~/output/driver_input (DriverInput of the driver model),
-~/output/rear_objects (ObjectList of the rear/corner radar) and /clock
-(rosgraph_msgs/Clock). Inputs: ~/input/command (the GATED ControlCommand of the
+~/output/rear_objects (ObjectList of the rear/corner radar), ~/output/ground_truth
+(VlaAction from the true map and objects: what the `expert` driver sees; for
+evaluation and debugging, and wired in place of the model by the graph's
+`perception: ground_truth` option) and /clock (rosgraph_msgs/Clock). Inputs: ~/input/command (the GATED ControlCommand of the
 safety monitor), ~/input/takeover_request (TakeoverRequest: the driver model reacts
 to it), ~/input/mode (ModeState, only to record lane changes in the report).
 
@@ -112,6 +114,7 @@ class SimNode(Node):
         self.pub_ego = pub(VehicleState, "~/output/vehicle_state")
         self.pub_driver = pub(DriverInput, "~/output/driver_input")
         self.pub_rear = pub(ObjectList, "~/output/rear_objects")
+        self.pub_gt = pub(VlaAction, "~/output/ground_truth")
         self.pub_clock = self.create_publisher(Clock, "/clock", topics.qos_profile("/clock"))
         self.health.subscribe(ControlCommand, "command", conv.command_from_msg, self._on_command, finite=True)
         self.health.subscribe(TakeoverRequest, "takeover_request", conv.takeover_from_msg, self._on_takeover)
@@ -191,6 +194,9 @@ class SimNode(Node):
         self.pub_ego.publish(conv.ego_to_msg(obs.ego))
         self.pub_driver.publish(conv.driver_to_msg(dataclasses.replace(obs.driver, stamp_s=stamp)))
         self.pub_rear.publish(conv.rear_to_msg(dataclasses.replace(obs.rear, stamp_s=stamp)))
+        if self.pub_gt.get_subscription_count() > 0:
+            self.pub_gt.publish(conv.perception_to_msg(dataclasses.replace(obs.gt, stamp_s=stamp,
+                                                                          model_id="ground_truth")))
         self.tracker.update(stamp, obs.driver.lever, self.mode)
         fresh = self.command is not None and stamp - self.command_received_s <= self.p.command_timeout_s
         self.world.step(self.command if fresh else Command(stamp_s=stamp), self.takeover)

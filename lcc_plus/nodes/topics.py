@@ -67,6 +67,7 @@ TOPICS: dict[str, dict[str, str]] = {
         "~/output/vehicle_state": "vehicle/state",
         "~/output/driver_input": "vehicle/driver_input",
         "~/output/rear_objects": "sensing/rear_objects",
+        "~/output/ground_truth": "lcc/ground_truth",
         "~/output/diagnostics": "/diagnostics",
     },
     "twist_adapter": {
