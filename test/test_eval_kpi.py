@@ -78,6 +78,9 @@ def test_driver_driven_distance_is_not_credited_to_the_system():
     k = kpi.run_kpis(make_trace(n, engaged=engaged), P)
     assert k["distance_km"] == pytest.approx(0.4)
     assert k["engaged_km"] == pytest.approx(0.2)
+    assert k["engaged_share"] == pytest.approx(0.5) and k["runs_never_engaged"] == 0
+    never = kpi.run_kpis(make_trace(n, engaged=np.zeros(n, bool)), P)
+    assert (never["engaged_km"], never["runs_never_engaged"], never["takeovers"]["total"]["count"]) == (0.0, 1, 0)
 
 
 def test_zero_takeovers_is_a_lower_bound_and_ratios_say_so():

@@ -48,6 +48,7 @@ def test_stack_ratio_to_lcc_and_expert_with_bounds():
     md = report.markdown(r)
     assert "| stack / lcc | >= 4.00 |" in md
     assert "solid line" in md and "[plot](plots/x.png)" in md
+    assert "never engaged" not in md
     json.dumps(r, allow_nan=False)  # no inf / nan left
 
 

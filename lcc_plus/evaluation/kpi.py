@@ -128,6 +128,8 @@ class _Parts:
         self.duration_s = float(t.t_s[-1] - t.t_s[0]) if t.t_s.size else 0.0
         self.distance_km = float(t.distance_m[-1] - t.distance_m[0]) / 1000.0 if t.t_s.size else 0.0
         self.engaged_km, self.engaged_min = _engaged_amount(t)
+        # A run the system never took over has no takeover and no km: say so, or it would look clean.
+        self.runs_never_engaged = int(self.engaged_min == 0.0)
         self.takeovers_system = len(t.events_of(EventKind.TAKEOVER_SYSTEM))
         self.takeovers_driver = len(t.events_of(EventKind.TAKEOVER_DRIVER))
         takeover_t = [e.t_s for e in t.events if e.kind in (EventKind.TAKEOVER_SYSTEM, EventKind.TAKEOVER_DRIVER)]
@@ -169,7 +171,8 @@ class _Parts:
         self.fault_outcomes = [e.detail for e in t.events_of(EventKind.FAULT_OUTCOME)]
 
     def merge(self, o: _Parts) -> None:
-        for name in ("runs", "duration_s", "distance_km", "engaged_km", "engaged_min", "takeovers_system",
+        for name in ("runs", "runs_never_engaged", "duration_s", "distance_km", "engaged_km", "engaged_min",
+                     "takeovers_system",
                      "takeovers_driver", "collisions", "collisions_at_fault", "collisions_at_fault_manual",
                      "lane_departures",
                      "lane_departures_engaged", "ttc_critical_s", "allowed_m"):
@@ -192,6 +195,8 @@ class _Parts:
             "distance_km": self.distance_km,
             "engaged_km": self.engaged_km,
             "engaged_min": self.engaged_min,
+            "engaged_share": self.engaged_min * 60.0 / self.duration_s if self.duration_s > 0.0 else None,
+            "runs_never_engaged": self.runs_never_engaged,
             "takeovers": {
                 "system": per_takeover(self.takeovers_system, self.engaged_km, self.engaged_min),
                 "driver": per_takeover(self.takeovers_driver, self.engaged_km, self.engaged_min),

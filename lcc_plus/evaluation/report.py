@@ -140,7 +140,7 @@ def _pt(t: dict, fmt="{:.2f}", key="km_per_takeover") -> str:
     return kpi.format_bounded(t[key], t["bound"], fmt)
 
 
-KPI_COLUMNS = ("driver", "runs", "km", "engaged km", "TO sys", "TO drv", "km/TO", "min/TO", "coll. at fault (manual)",
+KPI_COLUMNS = ("driver", "runs", "km", "engaged km", "engaged share", "TO sys", "TO drv", "km/TO", "min/TO", "coll. at fault (manual)",
                "lane dep.", "lat err RMS m", "lat err p95 m", "RMS marked m", "max lat acc", "max lat jerk",
                "max lon acc", "max decel", "max lon jerk", "LC req/done/ref/abort", "progress", "min TTC s")
 
@@ -149,6 +149,7 @@ def _kpi_row(name: str, k: dict) -> list[str]:
     lat, lon, lc, to = k["lateral"], k["longitudinal"], k["lane_changes"], k["takeovers"]
     flag = lambda ok: "" if ok else " (!)"  # noqa: E731
     return [name, str(k["runs"]), _f(k["distance_km"], "{:.3f}"), _f(k["engaged_km"], "{:.3f}"),
+            _f(k["engaged_share"], "{:.0%}"),
             str(to["system"]["count"]), str(to["driver"]["count"]), _pt(to["total"], "{:.3f}"),
             _pt(to["total"], "{:.2f}", "min_per_takeover"),
             f"{k['collisions_at_fault']} ({k['collisions_at_fault_manual']})",
@@ -209,6 +210,10 @@ def markdown(report: dict) -> str:
         lines += [f"## Suite `{suite}`", ""]
         lines += _table(KPI_COLUMNS, [_kpi_row(d, k) for d, k in by_driver.items() if d != "comparison"])
         lines += _comparison_lines(by_driver["comparison"])
+    never = [f"{r['driver']}/{r['scenario']}" for r in report["runs"] if r["kpis"]["runs_never_engaged"]]
+    if never:
+        lines += ["**The system never engaged in** (0 km and 0 takeovers there, not a clean drive): "
+                  + ", ".join(never), ""]
     lines += ["## Runs", ""]
     lines += _table(("suite", *KPI_COLUMNS[:1], "scenario", "seed", *KPI_COLUMNS[2:]),
                     [[r["suite"], r["driver"], r["scenario"], str(r["seed"])] + _kpi_row("", r["kpis"])[2:]
