@@ -60,8 +60,15 @@ def test_plot_written(tmp_path):
 def test_baseline_drivers_join_the_comparison():
     base = report.build([report.RunResult(_trace("lcc", 4), {}), report.RunResult(_trace("expert", 0), {})], P,
                         {"command": "base"})
-    r = report.build([report.RunResult(_trace("stack", 1), {})], P, {"command": "x"}, base)
+    r = report.with_baseline(report.build([report.RunResult(_trace("stack", 1), {})], P, {"command": "x"}), base,
+                             "base/report.json")
     comp = r["suites"]["small_roads"]["comparison"]
     assert comp["stack_over_lcc"]["total"] == {"value": 4.0, "bound": "exact"}
     assert comp["stack_over_expert"]["total"]["bound"] == "upper"
     assert [run["driver"] for run in r["runs"]] == ["stack"]  # only this command's runs are listed
+    assert r["request"]["baseline"] == {"file": "base/report.json", "command": "base"}
+    # A new baseline replaces the old one's drivers.
+    base2 = report.build([report.RunResult(_trace("lcc", 2), {})], P, {"command": "base2"})
+    r2 = report.with_baseline(r, base2, "b2.json")
+    assert "expert" not in r2["overall"] and r2["suites"]["small_roads"]["comparison"]["stack_over_lcc"]["total"][
+        "value"] == 2.0

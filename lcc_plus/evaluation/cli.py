@@ -127,13 +127,13 @@ def run(args) -> int:
     wall_s = time.perf_counter() - t0
     request = {"command": command_line(args), "suite": args.suite, "scenario": args.scenario,
                "drivers": args.driver, "seed": args.seed, "seeds": args.seeds, "faults": args.faults}
-    baseline = None
+    rep = report.build(results, p, request)
     if args.baseline:
         baseline = json.loads(Path(args.baseline).read_text())
-        request["baseline"] = {"file": Path(args.baseline).name, "command": baseline["request"].get("command", "")}
         if (baseline["request"].get("seed"), baseline["request"].get("seeds")) != (args.seed, args.seeds):
             raise SystemExit(f"lcc-plus eval: --baseline {args.baseline} was run with other seeds")
-    rep = report.build(results, p, request, baseline)
+        label = f"{Path(args.baseline).parent.name}/{Path(args.baseline).name}"
+        rep = report.with_baseline(rep, baseline, label)
     json_path, md_path = report.write(rep, out_dir, {
         "wall_s": wall_s, "runs": len(specs), "workers": workers, "python": sys.version.split()[0],
         "host": platform.node(), "machine": platform.machine(),

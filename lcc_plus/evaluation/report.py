@@ -6,6 +6,7 @@ go to run_info.json beside them.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -86,12 +87,25 @@ def _baseline_overall(baseline: dict, suites: Sequence[str]) -> dict:
     raise ValueError(f"baseline covers suites {sorted(have)}, this run {list(suites)}: cannot compare overall")
 
 
-def build(results: Sequence[RunResult], p: EvaluationParams, request: dict, baseline: dict | None = None) -> dict:
-    """The whole report as a JSON-ready dict. `request` names what was asked (suite, drivers, seed...).
+def with_baseline(rep: dict, baseline: dict, label: str) -> dict:
+    """`rep` with the drivers of an earlier report `baseline` (same scenarios and seeds) that
+    `rep` did not run added to its per-suite and overall tables, comparisons recomputed.
+    Works on finished reports (no traces needed); a previous baseline's drivers are replaced."""
+    out = copy.deepcopy(rep)
+    own = {r["driver"] for r in out["runs"]}
+    tables = [(out["overall"], _baseline_overall(baseline, list(out["suites"])))]
+    tables += [(out["suites"][s], baseline.get("suites", {}).get(s, {})) for s in out["suites"]]
+    for table, base in tables:
+        for driver in [d for d in table if d not in own and d != "comparison"]:
+            del table[driver]
+        _add_baseline(table, base)
+        table["comparison"] = _clean(comparison(table))
+    out["request"]["baseline"] = {"file": label, "command": baseline["request"].get("command", "")}
+    return out
 
-    `baseline`: an earlier report (same scenarios and seeds) whose drivers that were not run
-    now are added to the per-suite and overall tables, so comparisons with them are made.
-    """
+
+def build(results: Sequence[RunResult], p: EvaluationParams, request: dict) -> dict:
+    """The whole report as a JSON-ready dict. `request` names what was asked (suite, drivers, seed...)."""
     results = sorted(results, key=lambda r: (r.trace.suite, r.trace.scenario, r.trace.seed, r.trace.driver))
     drivers = sorted({r.trace.driver for r in results})
     suites = sorted({r.trace.suite for r in results})
@@ -102,11 +116,8 @@ def build(results: Sequence[RunResult], p: EvaluationParams, request: dict, base
             traces = [r.trace for r in results if r.trace.suite == s and r.trace.driver == d]
             if traces:
                 per_suite[s][d] = kpi.suite_kpis(traces, p)
-        _add_baseline(per_suite[s], (baseline or {}).get("suites", {}).get(s, {}))
         per_suite[s]["comparison"] = comparison(per_suite[s])
     overall = {d: kpi.suite_kpis([r.trace for r in results if r.trace.driver == d], p) for d in drivers}
-    if baseline is not None:
-        _add_baseline(overall, _baseline_overall(baseline, suites))
     overall["comparison"] = comparison(overall)
     return _clean({
         "schema": SCHEMA,
