@@ -341,6 +341,16 @@ def test_low_model_confidence_demands_a_takeover_after_its_debounce():
     assert outs[-1].takeover.level == TakeoverLevel.VISUAL and outs[-1].command.source == CommandSource.PLANNER
 
 
+def test_the_planners_own_takeover_request_reaches_the_driver_with_its_reason():
+    f = engaged_feed()
+    assert not check(f.run(0.2)[-1], "planner_takeover_request").active
+    f.mutate["mode"] = lambda m: replace(m, mode=Mode.TAKEOVER_REQUESTED, reason="stopped vehicle ahead")
+    out = f.run(0.3)[-1]
+    assert out.takeover.level == TakeoverLevel.VISUAL
+    assert "stopped vehicle ahead" in out.takeover.reason
+    assert out.command.source == CommandSource.PLANNER  # a demand, not a veto: the plan still drives
+
+
 def test_predicted_lane_departure_from_the_command_demands_a_takeover():
     f = engaged_feed()
     f.command = replace(f.command, steering_angle_rad=0.02)  # legal, but leaves the lane in < 1 s

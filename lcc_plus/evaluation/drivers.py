@@ -23,13 +23,11 @@ from lcc_plus.common.types import (
     Command,
     EgoState,
     Intent,
-    Mode,
     ModeStatus,
     Perception,
     RearSensing,
     SafetyReport,
     TakeoverDemand,
-    TakeoverLevel,
     Trajectory,
 )
 from lcc_plus.control.controller import Controller
@@ -96,19 +94,7 @@ class Pipeline:
         mon.on_command(proposed, now)
         out = mon.tick(now)
         self._takeover = out.takeover
-        takeover = planner_request(out.takeover, status, out.command)
-        return out.command, takeover, StepExtras(status, traj, self._perception, out.report, proposed)
-
-
-def planner_request(monitor: TakeoverDemand, status: ModeStatus, command: Command) -> TakeoverDemand:
-    """The takeover demand the driver sees: the monitor's, or the planner's own request.
-
-    The mode manager asks for a takeover (TAKEOVER_REQUESTED: blocked lane, no lane
-    reference) through its mode; the HMI shows it like a monitor demand.
-    """
-    if monitor.level == TakeoverLevel.NONE and status.mode == Mode.TAKEOVER_REQUESTED and command.engaged:
-        return TakeoverDemand(stamp_s=monitor.stamp_s, level=TakeoverLevel.VISUAL, reason=status.reason)
-    return monitor
+        return out.command, out.takeover, StepExtras(status, traj, self._perception, out.report, proposed)
 
 
 def _ground_truth(obs, intent: Intent) -> Perception | None:

@@ -256,6 +256,11 @@ class SafetyMonitor:
         departing = self._departure.update(clearance < -p.lane_departure_margin_m, t)
         out.append(Check("lane_departure_clearance_m", clearance, -p.lane_departure_margin_m, departing,
                          Severity.NONCRITICAL))
+        # The planner's own takeover request (blocked lane it cannot pass, lane lost) must reach the
+        # driver through the one HMI channel, the monitor's demand.
+        m = self.mode if self._fresh("mode", t) else None
+        asking = m is not None and m.mode == PlannerMode.TAKEOVER_REQUESTED
+        out.append(Check(PLANNER_REQUEST, 1.0 if asking else 0.0, 0.0, asking, Severity.NONCRITICAL))
         d = self.driver if self._fresh("driver_input", t) else None
         out.append(Check("driver_torque_nm", abs(d.steering_torque_nm) if d else math.nan, p.override_torque_nm,
                          t < self._override_until_t, Severity.INFO))
@@ -342,7 +347,8 @@ class SafetyMonitor:
             if critical is not None and self.latch == Latch.NONE:
                 self._set_latch(Latch.MRM, _describe(critical))
             if noncritical is not None:
-                self.demand.raise_(_describe(noncritical), t)
+                planner = noncritical.name == PLANNER_REQUEST and self.mode is not None
+                self.demand.raise_(f"planner: {self.mode.reason}" if planner else _describe(noncritical), t)
         stage = most_severe(self.demand.stage(t), self.hands_off.stage(t), self.eyes_off.stage(t))
         if engaged and stage.level == TakeoverLevel.MRM and self.latch == Latch.NONE:
             self._set_latch(Latch.MRM, stage.reason)
@@ -458,6 +464,9 @@ class SafetyMonitor:
             msg = "stale" if stale else "rejecting messages" if recent else "ok"
             out.append((f"safety_monitor: input {name}", lvl, msg, kv))
         return out
+
+
+PLANNER_REQUEST = "planner_takeover_request"
 
 
 def _describe(c: Check) -> str:
