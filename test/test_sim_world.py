@@ -170,3 +170,19 @@ def test_overtaking_through_the_oncoming_lane_with_the_indicator_is_a_lane_chang
     assert not world.log.events_of("lane_departure") and not world.log.events_of("takeover_driver")
     outcomes = [(c.direction, c.outcome) for c in world.log.lane_changes]
     assert outcomes == [(1, "completed"), (-1, "completed")]
+
+
+def test_indicator_still_on_just_after_a_lane_change_opens_no_new_record():
+    from lcc_plus.common.types import TurnSignal
+
+    sc = dataclasses.replace(scenarios.get("urban_two_way_slow_lead"), agents=())
+    world = World(sc, 0, render=False)
+    while world.time_s < 3.0:
+        world.step(follow_command(world), TakeoverDemand())
+    while world.time_s < 9.0:
+        done = world.log.lane_changes
+        # R79: the indicator may stay on up to 0.5 s after lane keeping resumes.
+        on = not done or world.time_s < done[0].t_end_s + 0.5
+        world.step(follow_command(world, offset_m=3.25, signal=TurnSignal.LEFT if on else TurnSignal.OFF),
+                   TakeoverDemand())
+    assert [(c.direction, c.outcome) for c in world.log.lane_changes] == [(1, "completed")]

@@ -184,6 +184,9 @@ class World:
         self._ahead: list[tuple[float, float, float]] = []  # (gap m, closing m/s, lead speed m/s)
         self._signal = TurnSignal.OFF
         self._prev_lever = Lever.NONE
+        # Indicator side still lit from a finished lane change (R79 lets it stay on for
+        # 0.5 s after lane keeping resumes): it must not open a new record.
+        self._spent_signal = 0
         self._distance_m = 0.0
         self._off_edge = False
         self._in_collision: set[int] = set()
@@ -466,7 +469,9 @@ class World:
             self.lane_change = lc = LaneChangeState(t, 1 if lever == Lever.LEFT else -1, "driver", pos.lane_id)
         self._prev_lever = lever
         sig = {TurnSignal.LEFT: 1, TurnSignal.RIGHT: -1}.get(self._signal, 0)
-        if lc is None and sig and pos is not None:
+        if sig != self._spent_signal:
+            self._spent_signal = 0
+        if lc is None and sig and sig != self._spent_signal and pos is not None:
             if self._neighbour(self.net.lanes[pos.lane_id], sig * _facing(pos)) is not None:
                 self.lane_change = lc = LaneChangeState(t, sig, "system" if system else "manual", pos.lane_id)
         if lc is None:
@@ -517,6 +522,7 @@ class World:
         lc = self.lane_change
         self.log.lane_changes.append(LaneChangeRecord(lc.t_request_s, lc.direction, lc.trigger, outcome,
                                                       lc.t_start_s, self.time_s, reason))
+        self._spent_signal = {TurnSignal.LEFT: 1, TurnSignal.RIGHT: -1}.get(self._signal, 0)
         self.lane_change = None
 
     def _check_departures(self, prev: LanePosition | None, system: bool) -> None:
