@@ -15,16 +15,25 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def fit_platt(logits: np.ndarray, outcome: np.ndarray, iterations: int = 50) -> tuple[float, float]:
-    """Logistic fit outcome ~ sigmoid(a * logit + b) by Newton's method (a small ridge keeps it stable)."""
+    """Logistic fit outcome ~ sigmoid(a * logit + b) by Newton's method.
+
+    Platt's smoothed targets ((N+ + 1) / (N+ + 2), 1 / (N- + 2)) and a unit ridge on `a` keep the fit
+    finite when the logits separate the outcomes perfectly (a small validation split often does);
+    without them `a` runs off to ~1e5 and the calibrated output becomes a noise-amplifying step.
+    """
     x = np.column_stack([np.asarray(logits, float), np.ones(len(logits))])
     y = np.asarray(outcome, float)
     w = np.array([1.0, 0.0])
     if len(y) == 0 or y.min() == y.max():
         return 1.0, 0.0  # nothing to calibrate against
+    n_pos = float(y.sum())
+    n_neg = len(y) - n_pos
+    target = np.where(y > 0.5, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    ridge = np.diag([1.0, 1e-6])
     for _ in range(iterations):
         p = _sigmoid(x @ w)
-        grad = x.T @ (p - y) + 1e-3 * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + 1e-3 * np.eye(2)
+        grad = x.T @ (p - target) + ridge @ w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + ridge
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.max(np.abs(step)) < 1e-8:
