@@ -15,30 +15,40 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def fit_platt(logits: np.ndarray, outcome: np.ndarray, iterations: int = 50) -> tuple[float, float]:
-    """Logistic fit outcome ~ sigmoid(a * logit + b) by Newton's method.
+    """Logistic fit outcome ~ sigmoid(a * logit + b) by damped Newton steps.
 
-    Platt's smoothed targets ((N+ + 1) / (N+ + 2), 1 / (N- + 2)) and a unit ridge on `a` keep the fit
-    finite when the logits separate the outcomes perfectly (a small validation split often does);
-    without them `a` runs off to ~1e5 and the calibrated output becomes a noise-amplifying step.
+    Platt's smoothed targets ((N+ + 1) / (N+ + 2), 1 / (N- + 2)), a unit ridge on `a`, centred logits
+    and step halving keep the fit finite and convergent when the logits separate the outcomes or sit
+    far from 0 (a small validation split often does both); an undamped fit there ran off to ~1e8
+    and the calibrated output lost float32 precision (failed ONNX parity).
     """
-    x = np.column_stack([np.asarray(logits, float), np.ones(len(logits))])
+    z = np.asarray(logits, float)
     y = np.asarray(outcome, float)
-    w = np.array([1.0, 0.0])
     if len(y) == 0 or y.min() == y.max():
         return 1.0, 0.0  # nothing to calibrate against
+    centre = float(z.mean())
+    x = np.column_stack([z - centre, np.ones(len(z))])
     n_pos = float(y.sum())
-    n_neg = len(y) - n_pos
-    target = np.where(y > 0.5, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    ridge = np.diag([1.0, 1e-6])
+    target = np.where(y > 0.5, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (len(y) - n_pos + 2.0))
+    ridge = np.diag([1.0, 0.0])
+
+    def loss(w: np.ndarray) -> float:
+        s = x @ w
+        return float(np.sum(np.logaddexp(0.0, s) - target * s) + 0.5 * w @ ridge @ w)
+
+    w = np.array([1.0, 0.0])
     for _ in range(iterations):
         p = _sigmoid(x @ w)
         grad = x.T @ (p - target) + ridge @ w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + ridge
+        hess = (x * (p * (1 - p))[:, None]).T @ x + ridge + 1e-9 * np.eye(2)
         step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.max(np.abs(step)) < 1e-8:
+        before, scale = loss(w), 1.0
+        while scale > 1e-6 and loss(w - scale * step) > before:
+            scale *= 0.5
+        w -= scale * step
+        if np.max(np.abs(scale * step)) < 1e-8:
             break
-    return float(w[0]), float(w[1])
+    return float(w[0]), float(w[1] - w[0] * centre)
 
 
 def reliability(confidence: np.ndarray, correct: np.ndarray) -> tuple[list[dict], float]:
