@@ -39,7 +39,11 @@ def suite_rows(paths: list[Path]) -> dict[str, dict]:
         for d in DRIVERS:
             if d not in by_driver:
                 continue
-            cells = dict(zip(report.KPI_COLUMNS, report._kpi_row(d, by_driver[d])))
+            try:
+                cells = dict(zip(report.KPI_COLUMNS, report._kpi_row(d, by_driver[d])))
+            except KeyError as err:  # written by an older `lcc-plus eval` that lacked this KPI
+                rows.append([d, f"report predates KPI {err}: re-run lcc-plus eval"] + [""] * (len(COLUMNS) - 1))
+                continue
             ratio = "n/a (no lcc run)"
             if d == "lcc":
                 ratio = "1 (baseline)"
