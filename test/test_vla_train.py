@@ -102,14 +102,6 @@ def test_training_learns_calibrates_and_reports(data):
     assert m["line_ego_left_type_accuracy"] >= 0.0 and "lead_distance_error_m_mean" in m
 
 
-def test_platt_fit_recovers_a_known_scaling():
-    rng = np.random.default_rng(1)
-    logits = rng.normal(0, 2, 4000)
-    outcome = rng.uniform(size=4000) < 1 / (1 + np.exp(-(0.5 * logits - 1.0)))
-    a, b = metrics.fit_platt(logits, outcome)
-    assert a == pytest.approx(0.5, abs=0.1) and b == pytest.approx(-1.0, abs=0.15)
-
-
 def test_reliability_table_of_a_calibrated_predictor():
     rng = np.random.default_rng(2)
     conf = rng.uniform(size=20000)
