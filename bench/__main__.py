@@ -133,7 +133,8 @@ def run_catalog(args, work: Path) -> dict:
 
     try:
         quick = ["--max-s", "2"] if args.quick else []  # --quick --eval: every run, 2 simulated seconds each
-        return run_eval(CATALOG_ARGS + quick + _model_args(args), work / "catalog", work / "catalog.log")
+        # the report goes beside the README: the KPI table (with --eval) cites it
+        return run_eval(CATALOG_ARGS + quick + _model_args(args), args.out / "catalog", work / "catalog.log")
     except RuntimeError as err:
         return {"failures": [str(err)]}
 
