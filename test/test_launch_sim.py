@@ -22,23 +22,16 @@ from launch.actions import IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stack_model import stack_model_path
+from stack_model import stack_model_or_skip
 
 REPORT_DIR = Path(tempfile.mkdtemp(prefix="lcc_launch_sim_"))
-
-
-def _model_path() -> str:
-    path = stack_model_path()
-    if not path.is_file():
-        pytest.skip(f"no VLA model at {path} (the vla core ships it)")
-    return str(path)
 
 
 @pytest.mark.launch_test
 def generate_test_description():
     sim = os.path.join(get_package_share_directory("lcc_plus"), "launch", "sim.launch.py")
     include = IncludeLaunchDescription(PythonLaunchDescriptionSource(sim), launch_arguments={
-        "model_path": _model_path(), "duration_s": "4.0", "rate_factor": "2.0", "report_dir": str(REPORT_DIR),
+        "model_path": stack_model_or_skip(), "duration_s": "4.0", "rate_factor": "2.0", "report_dir": str(REPORT_DIR),
     }.items())
     return LaunchDescription([include, launch_testing.actions.ReadyToTest()])
 

@@ -24,7 +24,7 @@ from launch.actions import IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stack_model import stack_model_path
+from stack_model import stack_model_or_skip
 
 NAMESPACE = "car7"
 EXPECTED = {f"/{NAMESPACE}/lcc/command": "safety_monitor", f"/{NAMESPACE}/lcc/command_proposed": "controller",
@@ -32,18 +32,11 @@ EXPECTED = {f"/{NAMESPACE}/lcc/command": "safety_monitor", f"/{NAMESPACE}/lcc/co
             f"/{NAMESPACE}/lcc/cmd_twist": "twist_adapter"}
 
 
-def _model_path() -> str:
-    path = stack_model_path()
-    if not path.is_file():
-        pytest.skip(f"no VLA model at {path} (the vla core ships it)")
-    return str(path)
-
-
 @pytest.mark.launch_test
 def generate_test_description():
     stack = os.path.join(get_package_share_directory("lcc_plus"), "launch", "lcc_plus.launch.py")
     include = IncludeLaunchDescription(PythonLaunchDescriptionSource(stack), launch_arguments={
-        "model_path": _model_path(), "composed": "true", "namespace": NAMESPACE, "twist_adapter": "true",
+        "model_path": stack_model_or_skip(), "composed": "true", "namespace": NAMESPACE, "twist_adapter": "true",
     }.items())
     return LaunchDescription([include, launch_testing.actions.ReadyToTest()])
 

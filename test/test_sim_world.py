@@ -153,13 +153,19 @@ def test_ground_truth_lane_lines_follow_the_true_bounds_through_s_bends():
     assert worst < 0.15
 
 
+def _empty_two_way_road_after(seconds: float) -> World:
+    """urban_two_way_slow_lead without traffic, driven in lane for `seconds`."""
+    sc = dataclasses.replace(scenarios.get("urban_two_way_slow_lead"), agents=())
+    world = World(sc, 0, render=False)
+    while world.time_s < seconds:
+        world.step(follow_command(world), TakeoverDemand())
+    return world
+
+
 def test_overtaking_through_the_oncoming_lane_with_the_indicator_is_a_lane_change():
     from lcc_plus.common.types import TurnSignal
 
-    sc = dataclasses.replace(scenarios.get("urban_two_way_slow_lead"), agents=())
-    world = World(sc, 0, render=False)
-    while world.time_s < 3.0:
-        world.step(follow_command(world), TakeoverDemand())
+    world = _empty_two_way_road_after(3.0)
     while world.time_s < 9.0:
         signal = TurnSignal.OFF if world.log.lane_changes else TurnSignal.LEFT  # off once it is over
         world.step(follow_command(world, offset_m=3.25, signal=signal), TakeoverDemand())
@@ -175,10 +181,7 @@ def test_overtaking_through_the_oncoming_lane_with_the_indicator_is_a_lane_chang
 def test_indicator_still_on_just_after_a_lane_change_opens_no_new_record():
     from lcc_plus.common.types import TurnSignal
 
-    sc = dataclasses.replace(scenarios.get("urban_two_way_slow_lead"), agents=())
-    world = World(sc, 0, render=False)
-    while world.time_s < 3.0:
-        world.step(follow_command(world), TakeoverDemand())
+    world = _empty_two_way_road_after(3.0)
     while world.time_s < 9.0:
         done = world.log.lane_changes
         # R79: the indicator may stay on up to 0.5 s after lane keeping resumes.
