@@ -91,15 +91,24 @@ class DatagenParams:
 
 
 def scenario_names(p: DatagenParams) -> list[str]:
+    """Episode scenarios in turn: `all`, suite and scenario names, comma-separated; a name
+    given twice gets twice the episodes (how the small-road suite is weighted up)."""
     from lcc_plus.sim import scenarios
 
     catalog = list(scenarios.catalog())
-    if p.scenarios.strip() == "all":
-        return list(catalog)
-    names = [s.strip() for s in p.scenarios.split(",") if s.strip()]
-    unknown = [n for n in names if n not in catalog]
-    if unknown:
-        raise ValueError(f"unknown scenario(s) {unknown}; the catalog has {', '.join(catalog)}")
+    names: list[str] = []
+    for item in (s.strip() for s in p.scenarios.split(",")):
+        if item == "all":
+            names += catalog
+        elif item in scenarios.SUITES:
+            names += [s.name for s in scenarios.suite(item)]
+        elif item in catalog:
+            names.append(item)
+        elif item:
+            raise ValueError(f"unknown scenario or suite {item!r}; suites: {', '.join(scenarios.SUITES)}; "
+                             f"scenarios: {', '.join(catalog)}")
+    if not names:
+        raise ValueError("vla_datagen.scenarios names no scenario")
     return names
 
 
@@ -313,6 +322,8 @@ def _run_jobs(p: DatagenParams, manifest: dict, jobs: list[EpisodeJob], writer: 
     """Samples per scenario, and the failures that cut episodes short or lost them."""
     counts: dict[str, int] = {}
     failures: list[str] = []
+    if not jobs:
+        return counts, failures
     ctx = mp.get_context("fork")
     with ctx.Pool(p.workers, initializer=_worker_init, initargs=(p, manifest)) as pool:
         for job, ep in zip(jobs, tqdm(pool.imap(_episode_or_failure, jobs), total=len(jobs), desc=desc,
@@ -330,22 +341,55 @@ def _run_jobs(p: DatagenParams, manifest: dict, jobs: list[EpisodeJob], writer: 
     return counts, failures
 
 
-def generate(p: DatagenParams, out_dir: Path) -> dict:
-    """Expert and recovery episodes into `out_dir` (old shards removed); returns the manifest."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("*.npz"):
-        old.unlink()
+def episode_jobs(p: DatagenParams) -> list[EpisodeJob]:
+    """The expert/recovery episodes of a config; a longer list starts with the shorter one."""
     names = scenario_names(p)
     rng = np.random.default_rng(p.first_seed)
-    jobs = [EpisodeJob(names[i % len(names)], p.first_seed + i, p.first_seed + i,
+    return [EpisodeJob(names[i % len(names)], p.first_seed + i, p.first_seed + i,
                        "recovery" if rng.uniform() < p.recovery_fraction else "expert") for i in range(p.episodes)]
-    manifest = {"layout_version": LAYOUT_VERSION, "input": input_manifest(p), "config": asdict(p),
-                "config_hash": ds.config_hash(asdict(p))}
-    counts, failures = _run_jobs(p, manifest["input"], jobs, ds.ShardWriter(out_dir, "expert", p.shard_samples),
+
+
+def generate(p: DatagenParams, out_dir: Path) -> dict:
+    """Expert and recovery episodes into `out_dir`; returns the manifest.
+
+    Data of the same config with fewer episodes is kept and only the missing episodes
+    are run (their shards go beside the old ones); data of another config is removed first.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = episode_jobs(p)
+    manifest = _reusable_manifest(p, out_dir, jobs)
+    if manifest is None:
+        if (out_dir / ds.MANIFEST).is_file():
+            print(f"{out_dir}: data of another datagen config (or more episodes than asked); regenerating")
+        for old in out_dir.glob("*.npz"):
+            old.unlink()
+        manifest = {"layout_version": LAYOUT_VERSION, "input": input_manifest(p), "episodes_done": [],
+                    "scenarios": {}, "failures": []}
+    manifest.update(config=asdict(p), config_hash=ds.config_hash(asdict(p)))
+    done = set(manifest["episodes_done"])
+    todo = [j for j in jobs if j.episode_id not in done]
+    batch = len({s.name.split("-")[0] for s in out_dir.glob("expert*.npz")})
+    prefix = "expert" if batch == 0 else f"expert{batch}"
+    counts, failures = _run_jobs(p, manifest["input"], todo, ds.ShardWriter(out_dir, prefix, p.shard_samples),
                                  "datagen")
-    manifest["scenarios"] = counts
-    manifest["failures"] = failures
+    for name, n in counts.items():
+        manifest["scenarios"][name] = manifest["scenarios"].get(name, 0) + n
+    manifest["failures"] += failures
+    manifest["episodes_done"] = sorted(done | {j.episode_id for j in todo})
     (out_dir / ds.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def _reusable_manifest(p: DatagenParams, out_dir: Path, jobs: list[EpisodeJob]) -> dict | None:
+    """The manifest of data in `out_dir` that this config extends, else None."""
+    path = out_dir / ds.MANIFEST
+    if not path.is_file():
+        return None
+    manifest = json.loads(path.read_text())
+    same = (manifest.get("layout_version") == LAYOUT_VERSION and "episodes_done" in manifest
+            and data_identity(manifest.get("config", {})) == data_identity(asdict(p)))
+    if not same or not set(manifest["episodes_done"]) <= {j.episode_id for j in jobs}:
+        return None
     return manifest
 
 
@@ -375,8 +419,9 @@ def reset_dagger(out_dir: Path) -> dict:
     return manifest
 
 
-# Settings that do not change the expert/recovery data: data made with other values is reused.
-DATA_NEUTRAL = ("workers", "dagger_episodes", "dagger_takeover_m")
+# Settings that do not change the expert/recovery data: data made with other values is reused
+# (`episodes`: more of them extend the data, see generate).
+DATA_NEUTRAL = ("workers", "dagger_episodes", "dagger_takeover_m", "episodes", "shard_samples")
 
 
 def data_identity(config: dict) -> str:

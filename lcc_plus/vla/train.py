@@ -206,14 +206,9 @@ def _input_spec(manifest: dict) -> InputSpec:
 
 
 def ensure_data(dp: datagen.DatagenParams, data_dir: Path) -> dict:
-    """Expert/recovery data of this config in `data_dir` (generated unless already there), no DAgger data."""
-    manifest_path = data_dir / ds.MANIFEST
-    if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text())
-        if datagen.data_identity(manifest.get("config", {})) == datagen.data_identity(asdict(dp)):
-            return datagen.reset_dagger(data_dir)
-        print(f"{data_dir}: data from another datagen config; regenerating")
-    return datagen.generate(dp, data_dir)
+    """Expert/recovery data of this config in `data_dir` (generated or extended as needed), no DAgger data."""
+    datagen.generate(dp, data_dir)
+    return datagen.reset_dagger(data_dir)
 
 
 def train(config_path: Path) -> dict:
