@@ -115,11 +115,11 @@ def test_two_way_road_ground_truth_sees_the_oncoming_lane_edge_and_parked_cars_a
     assert ego_left.line_type == LineType.DASHED and ego_right.line_type == LineType.ROAD_EDGE
     assert left.y_at(0.0) == pytest.approx(ego_left.y_at(0.0) + 3.25, abs=0.1)
     village = World(scenarios.get("parked_village"), 0, render=False)
-    gt = village.observe().gt
+    gt = village.perceive(nudge=False)
     assert gt.lead.probability == 1.0 and gt.lead.relative_speed_mps < -5.0
     assert gt.lead.lateral_offset_m == pytest.approx(-1.55, abs=0.05)  # parked at the right edge
-    # With the nudge the path bends round the first car, so the next one is the lead.
-    assert village.perceive(nudge=True).lead.distance_m > gt.lead.distance_m + 10.0
+    # With the nudge (the default) the path bends round the first car, so the next one is the lead.
+    assert village.observe().gt.lead.distance_m > gt.lead.distance_m + 10.0
 
 
 def test_rendered_observation_is_a_camera_image():

@@ -105,6 +105,15 @@ def _ground_truth(obs, intent: Intent) -> Perception | None:
         return None
 
 
+def _ground_truth_lanes_and_objects(obs, intent: Intent) -> Perception | None:
+    """What a lane-centring product perceives: the true lanes and every object in the lane
+    as a lead, parked cars included (its path does not bend past them)."""
+    try:
+        return obs.world.perceive(nudge=False)
+    except RuntimeError:
+        return None
+
+
 class TrueRear:
     """The expert's rear and corner sensing: the true objects around the car, without the radar's
     noise, dropouts and latency (same coverage, lane assignment and blind-spot logic)."""
@@ -173,7 +182,8 @@ def make_policy(name: str, model_path: Path | None = None, image_size_px: tuple[
     if name == "expert":
         return Pipeline(name, _ground_truth, ModeManager(ModeManagerParams.from_config()), TrueRear(), image_size_px)
     if name == "lcc":
-        return Pipeline(name, _ground_truth, LccPlanner(load_lcc_params()), lambda obs: obs.rear, image_size_px)
+        return Pipeline(name, _ground_truth_lanes_and_objects, LccPlanner(load_lcc_params()), lambda obs: obs.rear,
+                        image_size_px)
     if name == "stack":
         from lcc_plus.vla.runtime import load_params
 

@@ -106,7 +106,9 @@ class LaneView:
         w = left(x_m) - right(x_m)
         if measured_only:
             w0 = float(np.asarray(w).reshape(-1)[0])
-            return w0 if self.p.lane_width_min_m <= w0 <= self.p.lane_width_max_m else None
+            # Between bare road edges the "lane" may be a whole two-way road, wider than any one lane.
+            widest = self.p.two_way_max_width_m if self._edges_only() else self.p.lane_width_max_m
+            return w0 if self.p.lane_width_min_m <= w0 <= widest else None
         return w
 
     # -- lanes ------------------------------------------------------------------------------
@@ -133,10 +135,12 @@ class LaneView:
         shift = rel * self.width_m
         return lambda x: ego(x) + shift
 
+    def _edges_only(self) -> bool:
+        return all(self.line_type(i) in (LineType.ROAD_EDGE, LineType.UNKNOWN) for i in (LINE_EGO_LEFT, LINE_EGO_RIGHT))
+
     def unmarked_two_way(self) -> bool:
         """No markings, just the road's edges, wide enough for two cars and no lane beside."""
-        edges = all(self.line_type(i) in (LineType.ROAD_EDGE, LineType.UNKNOWN) for i in (LINE_EGO_LEFT, LINE_EGO_RIGHT))
-        return (edges and self.width_measured and self.width_m >= self.p.two_way_min_width_m
+        return (self._edges_only() and self.width_measured and self.width_m >= self.p.two_way_min_width_m
                 and not self.adjacent(1) and not self.adjacent(-1))
 
     def adjacent(self, side: int) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +78,10 @@ def _finite(value: object, fallback: float = 0.0) -> float:
     return v if math.isfinite(v) else fallback
 
 
+def _nudged(lane: Curve, nudge: NudgePass, odo_m: float) -> Curve:
+    return lambda x: lane(x) + nudge.offset_at(odo_m + np.asarray(x, dtype=float))
+
+
 def _shifted(curve: Curve, offset_m: float) -> Curve:
     return lambda x: curve(x) + offset_m
 
@@ -117,6 +121,7 @@ class ModeManager:
         self._engage_held = False
         self._ego_ok = True
         self._lane_ref: Curve | None = None
+        self._keep_shift_m = 0.0  # lane reference minus ego lane centre (the frame of Lead.lateral_offset_m)
 
     # -- public helpers for the node -----------------------------------------------------------
     def set_speed_limit(self, speed_limit_mps: float) -> None:
@@ -171,7 +176,7 @@ class ModeManager:
         if view.width_measured:
             self._width_m += 0.1 * (view.width_m - self._width_m)
         self._track_lane_index(view)
-        self._lane_ref = self._lane_reference(view)
+        self._lane_ref, self._keep_shift_m = self._lane_reference(view)
         path = model_path(perception, self.p, self._lane_ref)
         has_reference = view.centre(0) is not None or path is not None
         if has_reference or self.mode not in ENGAGED:
@@ -487,8 +492,11 @@ class ModeManager:
         else:
             free_room = 0.0 if view.boundary_type(side) in (LineType.ROAD_EDGE, LineType.UNKNOWN) else view.width_m
         base = self._lane_ref
-        model_clears = None if path is None or base is None else self._clears(lead, base, path, None, speed)
-        choice = choose_offset(p, lane_width, free_room, speed, lead,
+        model_clears = (self._clears(lead, base, path, None, speed)
+                        if path is not None and base is not None and self._path_covers(perception, lead) else None)
+        # choose_offset works from the lane reference; the lead's offset is from the ego lane centre.
+        from_ref = replace(lead, lateral_offset_m=lead.lateral_offset_m - self._keep_shift_m)
+        choice = choose_offset(p, lane_width, free_room, speed, from_ref,
                                perception.lead_left if side > 0 else perception.lead_right,
                                rear.blind_spot_left if side > 0 else rear.blind_spot_right, model_clears)
         plan = NudgePass.plan(p, self._odo_m, speed, lead.distance_m, choice.offset_m, choice.reason) if choice.offset_m else None
@@ -506,14 +514,14 @@ class ModeManager:
             v = min(v, self.speed_limit_mps)
         return max(v, 0.0)
 
-    def _lane_reference(self, view: LaneView) -> Curve | None:
+    def _lane_reference(self, view: LaneView) -> tuple[Curve | None, float]:
         """Centre of the lane to keep: the chosen branch at forks, the keep-side half of an
-        unmarked two-way road. Also the frame of Lead.lateral_offset_m."""
+        unmarked two-way road; and its shift from the ego lane centre."""
         lane = self._forks.reference(view, self._forks.update(view, self.fork_preference))
         if lane is not None and view.unmarked_two_way():
             keep = -0.25 * view.width_m if self.p.keep_side == "right" else 0.25 * view.width_m
-            lane = _shifted(lane, keep)
-        return lane
+            return _shifted(lane, keep), keep
+        return lane, 0.0
 
     def _reference(self, view: LaneView, path: Curve | None) -> tuple[Curve | None, traj_builder.Offset | None]:
         lc = self.lane_change
@@ -527,14 +535,15 @@ class ModeManager:
 
                 return origin, offset
         lane = self._lane_ref
+        if lane is not None and self.nudge is not None:
+            # The pass belongs to the lane reference, so a model path that passes too agrees with it
+            # and one that does not pulls the blend back (and _clears then stops the car behind).
+            # Offset by x for s: small roads bend gently over the few tens of metres of a pass.
+            lane = _nudged(lane, self.nudge, self._odo_m)
         weight = view.lane_weight
         if lane is not None and path is not None:
             weight *= agreement(lane, path, self.p)
-        centre = blend(lane, weight, path)
-        if centre is not None and self.nudge is not None and weight >= 1.0:
-            nudge, odo = self.nudge, self._odo_m
-            return centre, lambda t, s: nudge.offset_at(odo + s)
-        return centre, None
+        return blend(lane, weight, path), None
 
     def _plan(self, now: float, speed: float, ego: EgoState, view: LaneView, perception: Perception,
               path: Curve | None) -> Trajectory:
@@ -586,6 +595,13 @@ class ModeManager:
             leads.append(LeadTrack(lead.distance_m, v_lead))
         return plan_speed(p, t, speed, self._accel_plan_mps2, cap, leads)
 
+    def _path_covers(self, perception: Perception, obstacle: Lead) -> bool:
+        """Whether the model's path reaches past `obstacle`: short of it, the path says nothing
+        about passing (beyond its points it only runs on parallel to the lane)."""
+        x = np.asarray(perception.path_x_m, dtype=float).reshape(-1)
+        far = obstacle.distance_m + self.p.vehicle_length_m - self.p.rear_overhang_m + self.p.nudge_obstacle_length_m
+        return bool(x.size and np.isfinite(x[-1]) and x[-1] >= far)
+
     def _clears(self, obstacle: Lead, base: Curve, centre: Curve, offset: traj_builder.Offset | None,
                 speed: float) -> bool:
         """Whether the path `centre` (+ `offset`) passes `obstacle` (a stopped lead, placed
@@ -593,7 +609,7 @@ class ModeManager:
         p = self.p
         front = p.vehicle_length_m - p.rear_overhang_m
         x = obstacle.distance_m + front + np.linspace(0.0, p.nudge_obstacle_length_m, 6)
-        y_obstacle = np.asarray(base(x), dtype=float) + obstacle.lateral_offset_m
+        y_obstacle = np.asarray(base(x), dtype=float) - self._keep_shift_m + obstacle.lateral_offset_m
         y_path = np.asarray(centre(x), dtype=float)
         if offset is not None:
             y_path = y_path + offset(x / max(speed, 1.0), x)

@@ -5,8 +5,9 @@ Order of preference: an offset inside the own lane (the car may cover its line b
 passing side (right-hand traffic passes left) when that side is road, not road edge,
 oncoming traffic is at least `oncoming_time_min_s` away and a confident model path
 passes too; else no pass: the car stops behind (lead following) and the caller
-requests a takeover. Offsets are from the lane reference, the frame of
-Lead.lateral_offset_m (on an unmarked two-way road: the middle of the keep-side half).
+requests a takeover. Offsets here are from the lane reference (on an unmarked
+two-way road: the middle of the keep-side half); the caller moves the obstacle's
+Lead.lateral_offset_m, which is from the ego lane centre, into that frame.
 
 An active pass lives in odometer coordinates (distance driven), so the offset stays
 put in the world while the obstacle leaves the camera's lead slot alongside it.

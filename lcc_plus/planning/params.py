@@ -25,6 +25,8 @@ class ModeManagerParams:
                                           min=5.0, max=100.0)
     two_way_min_width_m: float = spec("an unmarked road at least this wide is two-way: keep to the keep side",
                                       unit="m", min=3.0, max=10.0)
+    two_way_max_width_m: float = spec("widest unmarked road taken as one two-way carriageway (between bare edges)",
+                                      unit="m", min=4.0, max=12.0)
     lane_loss_takeover_s: float = spec("no usable lane reference for this long -> takeover request",
                                        unit="s", min=0.0, max=10.0)
     fallback_decel_mps2: float = spec("deceleration while no lane reference is usable", unit="m/s^2",
@@ -144,6 +146,8 @@ class ModeManagerParams:
             raise ValueError("lane_change_duration_min_s exceeds lane_change_duration_max_s")
         if self.line_probability_full < self.line_probability_min:
             raise ValueError("line_probability_full is below line_probability_min")
+        if self.two_way_max_width_m < self.two_way_min_width_m:
+            raise ValueError("two_way_max_width_m is below two_way_min_width_m")
         if not self.lane_width_min_m < self.lane_width_default_m < self.lane_width_max_m:
             raise ValueError("lane_width_default_m must lie between lane_width_min_m and lane_width_max_m")
 

@@ -55,6 +55,8 @@ class GroundTruthParams:
     lane_change_s: float = spec("duration of a planned lane change", unit="s", min=3.0, max=8.0)
     nudge_margin_m: float = spec("lateral clearance kept to parked cars and obstacles", unit="m",
                                  min=0.2, max=2.0)
+    wait_behind_static_m: float = spec("extra gap kept behind a parked car or obstacle, room to swing out "
+                                       "past it from standstill", unit="m", min=0.0, max=20.0)
     unknown_line_probability: float = spec("probability given to lines the map leaves untyped", min=0.0, max=1.0)
 
     @classmethod
@@ -155,13 +157,14 @@ def _neighbour_chain(net, chain: list[int], attr: str) -> list[int]:
 
 
 def perceive(world, intent: IntentKind | None = None, fork: ForkPreference = ForkPreference.DEFAULT,
-             p: GroundTruthParams | None = None, nudge: bool = False) -> Perception:
+             p: GroundTruthParams | None = None, nudge: bool = True) -> Perception:
     """Ground-truth Perception for the world's current instant.
 
     intent: a lane change to label (None: the lane change the world sees under way,
     else keep the lane). fork: which branch to take at a split. nudge: bend the path
-    past parked cars and obstacles (else they are leads and the speed plan stops
-    behind them, leaving the pass to the planner). Lead distances are bumper to
+    past parked cars and obstacles when no oncoming car is in the way, as a driver
+    would (the default: what the model learns and the expert gets); with False they
+    are leads and the speed plan stops behind them, leaving the pass to the planner. Lead distances are bumper to
     bumper (ego front to the object's rear), lateral offsets from the centre of the
     lead's lane (LeadEstimate.msg); the ego lane's lead is the nearest object in the
     corridor of the driving line."""
@@ -275,10 +278,21 @@ def _agents_on_line(world, line: Polyline, s0: float):
     return cache[key]
 
 
+def _smoothstep(u: np.ndarray) -> np.ndarray:
+    u = np.clip(u, 0.0, 1.0)
+    return u * u * (3.0 - 2.0 * u)
+
+
+# Below this speed a pass starts as a pull-out from behind the obstacle (waiting for oncoming traffic).
+PULL_OUT_SPEED_MPS = 3.0
+
+
 def _nudge(world, line: Polyline, s0: float, offset: np.ndarray, p: GroundTruthParams):
     """Shift the driving line left past static objects that intrude on it, when the road
     is wide enough and no oncoming car is in the way; else they block (returned)."""
     agents, s, d = _agents_on_line(world, line, s0)
+    st = world.vehicle.state
+    d0 = float(line.project(np.array([[st.x_m, st.y_m]]))[1][0])
     half_w = 0.5 * world.vp.width_m
     blockers = set()
     base_offset = offset.copy()
@@ -288,7 +302,7 @@ def _nudge(world, line: Polyline, s0: float, offset: np.ndarray, p: GroundTruthP
         if not a.static or sa - s0 > 120.0:
             continue
         passed = sa + 0.5 * a.length_m < s0
-        if passed and (not world.nudging.get(a.id, False) or sa + 0.5 * a.length_m + 8.0 + ramp < s0):
+        if passed and (not world.nudging.get(a.id, False) or sa + 0.5 * a.length_m + 8.0 + 1.5 * ramp < s0):
             continue
         d_here = float(np.interp(sa, line.s, base_offset))
         if abs(da - d_here) >= 0.5 * a.width_m + half_w + p.nudge_margin_m:
@@ -296,13 +310,25 @@ def _nudge(world, line: Polyline, s0: float, offset: np.ndarray, p: GroundTruthP
         need = da + 0.5 * a.width_m + half_w + p.nudge_margin_m
         left_room = _left_room(world, line, sa)
         fits = need + half_w + 0.1 <= left_room
-        # Once alongside or past, keep the nudge even if an oncoming car shows up: stopping is worse.
-        committed = world.nudging.get(a.id, False) and sa - s0 < front + 0.5 * a.length_m
-        if fits and (committed or passed or not _oncoming_conflict(world, line, s0, sa, a.length_m)):
-            # Ramp over ~3 s of travel so the swerve stays well under 1 m/s^2 lateral.
-            lo, hi = sa - 0.5 * a.length_m - ramp, sa + 0.5 * a.length_m + 8.0
-            w = np.clip(np.minimum((line.s - lo) / ramp, (hi + ramp - line.s) / ramp), 0.0, 1.0)
-            w = w * w * (3.0 - 2.0 * w)
+        # Once too close to stop comfortably behind it (or alongside), keep the nudge even if an
+        # oncoming car shows up: stopping is worse.
+        v = world.vehicle.state.speed_mps
+        committed = world.nudging.get(a.id, False) and sa - s0 < front + 0.5 * a.length_m + 5.0 + v * v / 4.0
+        if fits and (committed or passed or not _oncoming_conflict(world, line, s0, sa + 8.0 + 1.5 * ramp, a.length_m)):
+            # Ramp over ~3 s of travel so the swerve stays well under 1 m/s^2 lateral, and be out
+            # ~1.5 s before the obstacle as a driver is (its time-to-collision never runs short).
+            # Back in more gently still: the return heads for the road edge.
+            out_at = sa - 0.5 * a.length_m - max(2.0, 1.5 * v)
+            back_at = sa + 0.5 * a.length_m + 8.0
+            w_out = _smoothstep((back_at + 1.5 * ramp - line.s) / (1.5 * ramp))
+            if v < PULL_OUT_SPEED_MPS and s0 > out_at - ramp:
+                # Pulling out from (nearly) standstill behind it: from where the car is, over the room left.
+                base_here = float(np.interp(s0, line.s, base_offset))
+                done = float(np.clip((d0 - base_here) / max(need - base_here, 1e-3), 0.0, 1.0))
+                w_in = done + (1.0 - done) * _smoothstep((line.s - s0) / max(out_at - s0, 3.0))
+            else:
+                w_in = _smoothstep((line.s - (out_at - ramp)) / ramp)
+            w = np.minimum(w_in, w_out)
             offset = np.maximum(offset, base_offset + w * (need - base_offset))
             world.nudging[a.id] = True
         else:
@@ -324,10 +350,10 @@ def _left_room(world, line: Polyline, s_m: float) -> float:
     return float(left) - pos.d_m
 
 
-def _oncoming_conflict(world, line: Polyline, s0: float, s_obstacle: float, length_m: float) -> bool:
-    """Would an oncoming car meet us while we pass the obstacle?"""
+def _oncoming_conflict(world, line: Polyline, s0: float, s_back_m: float, length_m: float) -> bool:
+    """Would an oncoming car meet us before we are back on our side, at `s_back_m`?"""
     v = max(world.vehicle.state.speed_mps, 3.0)
-    t_clear = (s_obstacle + 0.5 * length_m + 10.0 - s0) / v
+    t_clear = (s_back_m + 0.5 * length_m - s0) / v
     agents, s, d = _agents_on_line(world, line, s0)
     heading = line.heading_at(np.clip(s, 0, line.length)) if len(s) else np.zeros(0)
     for a, sa, h in zip(agents, s, heading):
@@ -337,7 +363,7 @@ def _oncoming_conflict(world, line: Polyline, s0: float, s_obstacle: float, leng
         if closing <= 0.5:
             continue
         # It reaches the far end of the obstacle before we have cleared it.
-        if sa - closing * t_clear < s_obstacle + 0.5 * length_m + 15.0:
+        if sa - closing * t_clear < s_back_m + 0.5 * length_m + 15.0:
             return True
     return False
 
@@ -358,6 +384,8 @@ def _lead_on_line(world, line: Polyline, s0: float, offset: np.ndarray, blockers
         if abs(da - d_here) >= 0.5 * (a.width_m + vp.width_m) + 0.2:
             continue
         v_along = a.speed_mps * math.cos(a.yaw_rad - float(line.heading_at(sa)))
+        if a.static:
+            g -= world.gt_params.wait_behind_static_m
         if g < gap:
             gap, v_lead = g, v_along
     return gap, v_lead

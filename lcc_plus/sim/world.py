@@ -265,7 +265,7 @@ class World:
             self._plan_cache[key] = plan_path(self, intent, self.fork, self.gt_params, nudge)
         return self._plan_cache[key]
 
-    def perceive(self, intent: IntentKind | None = None, nudge: bool = False) -> Perception:
+    def perceive(self, intent: IntentKind | None = None, nudge: bool = True) -> Perception:
         """Ground-truth Perception (see ground_truth.perceive)."""
         return perceive(self, intent, self.fork, nudge=nudge)
 
@@ -307,7 +307,10 @@ class World:
         st, vp = self.vehicle.state, self.vp
         lane = self.net.lanes[pos.lane_id]
         herr = pos.heading_error_rad
-        rel_yaw_rate = st.yaw_rate_radps - st.speed_mps * float(lane.centre.curvature_at(pos.s_m))
+        line = self._ego_line()  # the chain, not the lanelet: a bend may begin just past its end
+        s_e = float(line.project(np.array([[st.x_m, st.y_m]]))[0][0])
+        curvature = float(line.curvature_at(s_e))
+        rel_yaw_rate = st.yaw_rate_radps - st.speed_mps * curvature
         herr_end = herr + rel_yaw_rate * lookahead_s
         d_pred = pos.d_m + st.speed_mps * lookahead_s * 0.5 * (math.sin(herr) + math.sin(herr_end))
         front = vp.length_m - vp.rear_overhang_m

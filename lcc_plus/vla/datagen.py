@@ -46,6 +46,9 @@ from lcc_plus.vla.decode import LAYOUT_VERSION, encode
 from lcc_plus.vla.preprocess import CameraIntrinsics, Preprocessor, encode_state, virtual_camera_k
 
 REPO_DIR = Path(__file__).resolve().parents[2]
+# What the labels mean beyond the output layout; data of another version is regenerated.
+# 2: paths pass parked cars when no oncoming car is in the way (ground_truth nudge).
+LABEL_VERSION = 2
 SOURCE_INDEX = {name: i for i, name in enumerate(ds.SOURCES)}
 _SIGNAL = {IntentKind.KEEP_LANE: TurnSignal.OFF, IntentKind.CHANGE_LEFT: TurnSignal.LEFT,
            IntentKind.CHANGE_RIGHT: TurnSignal.RIGHT}
@@ -363,7 +366,8 @@ def generate(p: DatagenParams, out_dir: Path) -> dict:
             print(f"{out_dir}: data of another datagen config (or more episodes than asked); regenerating")
         for old in out_dir.glob("*.npz"):
             old.unlink()
-        manifest = {"layout_version": LAYOUT_VERSION, "input": input_manifest(p), "episodes_done": [],
+        manifest = {"layout_version": LAYOUT_VERSION, "label_version": LABEL_VERSION,
+                    "input": input_manifest(p), "episodes_done": [],
                     "scenarios": {}, "failures": []}
     manifest.update(config=asdict(p), config_hash=ds.config_hash(asdict(p)))
     done = set(manifest["episodes_done"])
@@ -386,7 +390,8 @@ def _reusable_manifest(p: DatagenParams, out_dir: Path, jobs: list[EpisodeJob]) 
     if not path.is_file():
         return None
     manifest = json.loads(path.read_text())
-    same = (manifest.get("layout_version") == LAYOUT_VERSION and "episodes_done" in manifest
+    same = (manifest.get("layout_version") == LAYOUT_VERSION and manifest.get("label_version") == LABEL_VERSION
+            and "episodes_done" in manifest
             and data_identity(manifest.get("config", {})) == data_identity(asdict(p)))
     if not same or not set(manifest["episodes_done"]) <= {j.episode_id for j in jobs}:
         return None
