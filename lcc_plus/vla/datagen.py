@@ -20,6 +20,7 @@ Episodes run in worker processes (tqdm bar over episodes) and go into .npz shard
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 from dataclasses import asdict, dataclass, replace
@@ -327,10 +328,16 @@ def _run_jobs(p: DatagenParams, manifest: dict, jobs: list[EpisodeJob], writer: 
     failures: list[str] = []
     if not jobs:
         return counts, failures
-    ctx = mp.get_context("fork")
-    with ctx.Pool(p.workers, initializer=_worker_init, initargs=(p, manifest)) as pool:
-        for job, ep in zip(jobs, tqdm(pool.imap(_episode_or_failure, jobs), total=len(jobs), desc=desc,
-                                      unit="episode")):
+    with contextlib.ExitStack() as stack:
+        if p.workers == 1:
+            # In this process: no fork (a process with DDS or ONNX threads may not fork safely).
+            _worker_init(p, manifest)
+            episodes = map(_episode_or_failure, jobs)
+        else:
+            pool = stack.enter_context(mp.get_context("fork").Pool(p.workers, initializer=_worker_init,
+                                                                   initargs=(p, manifest)))
+            episodes = pool.imap(_episode_or_failure, jobs)
+        for job, ep in zip(jobs, tqdm(episodes, total=len(jobs), desc=desc, unit="episode")):
             failure = ep.pop("failure")
             if failure:
                 failures.append(failure)
