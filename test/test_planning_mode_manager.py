@@ -283,6 +283,21 @@ def test_takeover_warning_cancels_a_preparing_lane_change():
     assert h.mm.lane_change is None
 
 
+def test_a_reason_not_to_go_must_hold_before_a_prepared_lane_change_is_dropped():
+    h = Harness().engage()
+    h.run(0.1, lever=Lever.LEFT)
+    h.per = perception(confidence=0.05)   # one noisy stretch shorter than prepare_refusal_hold_s
+    h.run(0.5)
+    assert h.mm.lane_change is not None and h.status.mode == Mode.LANE_CHANGE
+    h.per = perception()
+    h.run(0.1)
+    h.per = perception(confidence=0.05)   # now it holds
+    h.run(0.9)
+    assert h.mm.lane_change is not None
+    h.run(0.2)
+    assert h.mm.lane_change is None and h.status.last_refusal.endswith("low model confidence")
+
+
 def test_unsafe_gap_until_deadline_is_refused():
     h = Harness().engage()
     h.rear = rear(blind_spot_left=True)

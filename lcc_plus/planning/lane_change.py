@@ -40,6 +40,7 @@ class LaneChange:
     unsafe_cycles: int = 0
     returning: bool = False        # cancelled or aborted: sigma goes back to 0
     outcome: str = ""              # "cancelled" or "aborted" while returning
+    refused_since_s: float | None = None  # a reason not to go has held since (PREPARE)
 
     def __post_init__(self) -> None:
         self.target_rel = self.direction

@@ -78,6 +78,9 @@ def _finite(value: object, fallback: float = 0.0) -> float:
     return v if math.isfinite(v) else fallback
 
 
+TAKEOVER_REFUSAL = "takeover warning active"
+
+
 def _nudged(lane: Curve, nudge: NudgePass, odo_m: float) -> Curve:
     return lambda x: lane(x) + nudge.offset_at(odo_m + np.asarray(x, dtype=float))
 
@@ -336,7 +339,7 @@ class ModeManager:
                         rear: RearSensing, takeover: TakeoverDemand) -> str:
         p = self.p
         if takeover.level != TakeoverLevel.NONE or self.mode == Mode.TAKEOVER_REQUESTED:
-            return "takeover warning active"
+            return TAKEOVER_REFUSAL
         if speed < p.lane_change_speed_min_mps:
             return f"speed below minimum ({speed:.1f} < {p.lane_change_speed_min_mps:.1f} m/s)"
         if _finite(perception.confidence) < p.lane_change_confidence_min:
@@ -408,8 +411,14 @@ class ModeManager:
                  rear: RearSensing, takeover: TakeoverDemand) -> None:
         why = self._static_refusal(lc.direction, speed, view, perception, rear, takeover)
         if why:
-            self._drop(now, why)
+            # A reason that comes and goes with one noisy frame must not flick the indicator off:
+            # it has to hold (a takeover warning drops the request at once).
+            if lc.refused_since_s is None:
+                lc.refused_since_s = now
+            if now - lc.refused_since_s >= self.p.prepare_refusal_hold_s or why == TAKEOVER_REFUSAL:
+                self._drop(now, why)
             return
+        lc.refused_since_s = None
         gap = assess_gap(self.p, lc.direction, speed, view.width_m,
                          perception.lead_left if lc.direction > 0 else perception.lead_right, rear)
         waited = now - lc.requested_s

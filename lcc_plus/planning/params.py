@@ -77,6 +77,8 @@ class ModeManagerParams:
     slow_lead_range_m: float = spec("slow leads farther than this are ignored", unit="m", min=10.0, max=200.0)
     trigger_hold_s: float = spec("a trigger must hold this long before a system lane change", unit="s",
                                  min=0.0, max=20.0)
+    prepare_refusal_hold_s: float = spec("a reason not to go must hold this long before a prepared lane change "
+                                         "is dropped (noisy perception)", unit="s", min=0.0, max=5.0)
     system_cooldown_s: float = spec("no system lane change this long after the last one ended", unit="s",
                                     min=0.0, max=60.0)
     keep_side_clear_m: float = spec("keep-side lane free of slow leads this far to return", unit="m",
