@@ -52,6 +52,17 @@ def test_stack_ratio_to_lcc_and_expert_with_bounds():
     json.dumps(r, allow_nan=False)  # no inf / nan left
 
 
+def test_report_names_the_model_that_drove_the_stack():
+    from lcc_plus.evaluation.cli import _stack_model_id
+    from lcc_plus.vla.runtime import load_params, model_id_of
+
+    shipped = load_params().resolved_model_path()
+    assert _stack_model_id(None) == model_id_of(shipped)
+    assert _stack_model_id("/nonexistent/vla.onnx") == "vla.onnx (missing)"
+    md = report.markdown(report.build(_results(), P, {"command": "x", "model_id": "vla.onnx@0123abcd"}))
+    assert "Model driving the stack: `vla.onnx@0123abcd`" in md
+
+
 def test_plot_written(tmp_path):
     path = plots.plot_run(_trace("lcc", 2), P, tmp_path / "p.png")
     assert path.stat().st_size > 5000

@@ -95,6 +95,14 @@ def command_line(args) -> str:
     return " ".join(parts)
 
 
+def _stack_model_id(model_path: str | None) -> str:
+    """Which model drove the stack runs, so a report can be tied to a model card."""
+    from lcc_plus.vla.runtime import load_params, model_id_of
+
+    path = Path(model_path) if model_path else load_params().resolved_model_path()
+    return model_id_of(path) if path.is_file() else f"{path.name} (missing)"
+
+
 def build_specs(args, out_dir: Path) -> list[RunSpec]:
     drivers = _names(args.driver, DRIVERS, "driver")
     faults: list[str | None] = [None]
@@ -127,6 +135,8 @@ def run(args) -> int:
     wall_s = time.perf_counter() - t0
     request = {"command": command_line(args), "suite": args.suite, "scenario": args.scenario,
                "drivers": args.driver, "seed": args.seed, "seeds": args.seeds, "faults": args.faults}
+    if any(spec.driver == "stack" for spec in specs):
+        request["model_id"] = _stack_model_id(args.model)
     rep = report.build(results, p, request)
     if args.baseline:
         baseline = json.loads(Path(args.baseline).read_text())

@@ -196,6 +196,8 @@ def markdown(report: dict) -> str:
     req = report["request"]
     lines = ["# lcc_plus closed-loop evaluation", "",
              "Command: `" + req.get("command", "") + "`", ""]
+    if req.get("model_id"):
+        lines += [f"Model driving the stack: `{req['model_id']}` (file name @ first 8 hex of its sha256).", ""]
     if req.get("baseline"):
         lines += [f"Drivers not run by this command come from `{req['baseline']['file']}` "
                   f"(`{req['baseline']['command']}`).", ""]

@@ -223,9 +223,10 @@ def write_model_card(summary: dict, path: Path) -> None:
         lines.append(f"| {r['bin']} | {r['samples']} | {r['mean_confidence']:.3f} | {r['observed_rate']:.3f} |")
     lines += ["", f"![reliability diagram]({plot_name})"]
     lines += ["", "## Closed-loop KPIs", "",
-              "Not yet measured by this training run. The closed-loop numbers (at-fault collisions, lateral "
-              "error RMS, km per takeover vs `lcc` and `expert`) come from `lcc-plus eval --driver stack` "
-              "and belong here once the evaluation has run on held-out seeds.", "",
+              "Training does not drive the closed loop. The numbers (at-fault collisions, lateral error RMS, "
+              "km per takeover vs `lcc` and `expert`) come from `lcc-plus eval --suite all --driver stack "
+              "--seed 0 --baseline docs/results/catalog/report.json --out docs/results/stack`, whose report "
+              "names the model id it ran; they are added below once that evaluation has run this model.", "",
               "## Limits", "",
               "- Trained on simulator images only; a real camera needs fine-tuning on real data.",
               "- The front camera cannot see vehicles beside and behind; lane-change gaps come from rear sensing.",
