@@ -184,6 +184,20 @@ def test_lane_centre_and_model_path_blend(prob, offset, y0):
     assert h.traj.y_m[0] == pytest.approx(y0, abs=0.02)
 
 
+@pytest.mark.parametrize("left_lane, follows_path", [
+    (True, False),   # a lane on the left: the path is an overtake nobody chose, the lane centre holds
+    (False, True),   # nothing there (a bend the cubic misses): the lines are doubted, the path counts
+])
+def test_model_path_veering_into_an_adjacent_lane_is_not_followed(left_lane, follows_path):
+    h = Harness().engage()
+    h.per = perception(prob=0.95, left_lane=left_lane)
+    h.per.path_x_m = np.linspace(0.0, 100.0, 21)
+    h.per.path_y_m = np.clip(0.05 * (h.per.path_x_m - 5.0), 0.0, 3.5)  # 1 m left at 25 m, a lane at 75 m
+    h.run()
+    y_20m = float(np.interp(20.0, h.traj.x_m, h.traj.y_m))
+    assert (y_20m > 0.3) == follows_path, y_20m
+
+
 def test_unmarked_two_way_road_keeps_right():
     h = Harness().engage()
     h.per = perception(width_m=5.0, left_lane=False, right_lane=False)

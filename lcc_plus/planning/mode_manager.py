@@ -49,7 +49,7 @@ from lcc_plus.planning.lane_rules import lane_change_allowed
 from lcc_plus.planning.lanes import Curve, LaneView
 from lcc_plus.planning.nudge import NudgePass, choose_offset
 from lcc_plus.planning.params import ModeManagerParams
-from lcc_plus.planning.reference import agreement, blend, hold_curvature, model_path
+from lcc_plus.planning.reference import agreement, blend, heads_for, hold_curvature, model_path
 from lcc_plus.planning.speed_policy import LeadTrack, SpeedPlan, curve_speed_cap, plan_speed, stop_plan
 from lcc_plus.planning.triggers import TriggerMonitor
 
@@ -551,7 +551,11 @@ class ModeManager:
             lane = _nudged(lane, self.nudge, self._odo_m)
         weight = view.lane_weight
         if lane is not None and path is not None:
-            weight *= agreement(lane, path, self.p)
+            side = heads_for(lane, path, self.p)
+            if side and view.adjacent(side):
+                path = None
+            else:
+                weight *= agreement(lane, path, self.p)
         return blend(lane, weight, path), None
 
     def _plan(self, now: float, speed: float, ego: EgoState, view: LaneView, perception: Perception,
