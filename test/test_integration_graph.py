@@ -113,8 +113,9 @@ def test_full_graph_with_ground_truth_perception_drives_to_the_end_without_takeo
 
 
 @pytest.mark.skipif(os.environ.get("LCC_TEST_MODEL_GRAPH") != "1",
-                    reason="the shipped model does not yet hold this drive without a takeover (issue 6, "
-                           "docs/model_card.md); set LCC_TEST_MODEL_GRAPH=1 to run it")
+                    reason="the shipped model holds this drive without a takeover only about half the time "
+                           "(2 of 4 tries with vla.onnx@44b65e01, issue 6, docs/model_card.md); "
+                           "set LCC_TEST_MODEL_GRAPH=1 to run it")
 def test_full_graph_with_the_model_drives_to_the_end_without_takeover(probe, model_path, tmp_path):
     _drive_to_the_end(probe, tmp_path, model_path, "model")
 
