@@ -49,7 +49,7 @@ from lcc_plus.planning.lane_rules import lane_change_allowed
 from lcc_plus.planning.lanes import Curve, LaneView
 from lcc_plus.planning.nudge import NudgePass, choose_offset
 from lcc_plus.planning.params import ModeManagerParams
-from lcc_plus.planning.reference import agreement, blend, heads_for, hold_curvature, model_path
+from lcc_plus.planning.reference import agreement, blend, heads_for, hold_curvature, model_path, path_gap_m
 from lcc_plus.planning.speed_policy import LeadTrack, SpeedPlan, curve_speed_cap, plan_speed, stop_plan
 from lcc_plus.planning.triggers import TriggerMonitor
 
@@ -551,11 +551,12 @@ class ModeManager:
             lane = _nudged(lane, self.nudge, self._odo_m)
         weight = view.lane_weight
         if lane is not None and path is not None:
-            side = heads_for(lane, path, self.p)
+            gap = path_gap_m(lane, path, self.p)
+            side = heads_for(gap, self.p)
             if side and view.adjacent(side):
                 path = None
             else:
-                weight *= agreement(lane, path, self.p)
+                weight *= agreement(gap, self.p)
         return blend(lane, weight, path), None
 
     def _plan(self, now: float, speed: float, ego: EgoState, view: LaneView, perception: Perception,

@@ -9,7 +9,8 @@ reference strays from a confident path within `lane_path_check_range_m` (w scale
 down from half `lane_path_max_gap_m` to 0 at it): a cubic cannot follow a hairpin,
 and a wrong line fit is then what disagrees with the path. A path that heads into an
 adjacent lane the lines show is a lane change the mode manager has not chosen (the
-model learned the expert's overtakes), not a wrong fit: it is dropped while keeping the lane. On an unmarked two-way road (both ego lines road
+model learned the expert's overtakes), not a wrong fit: it is dropped while keeping the
+lane. On an unmarked two-way road (both ego lines road
 edges, no adjacent lane, at least `two_way_min_width_m` wide) the lane reference is
 the middle of the keep-side half. With neither lines nor path there is no reference
 and the mode manager falls back (hold the current curvature, slow down, request takeover).
@@ -67,29 +68,33 @@ def _hermite(x: np.ndarray, y: np.ndarray, lane: Curve | None) -> Curve:
     return f
 
 
-def agreement(lane: Curve, path: Curve, p: ModeManagerParams) -> float:
+def path_gap_m(lane: Curve, path: Curve, p: ModeManagerParams) -> np.ndarray | None:
+    """Model path minus lane reference (m, + left) at 7 points over `lane_path_check_range_m`,
+    None when either is not finite there."""
+    xs = np.linspace(0.0, p.lane_path_check_range_m, 7)
+    gap = np.asarray(path(xs), dtype=float) - np.asarray(lane(xs), dtype=float)
+    return gap if np.all(np.isfinite(gap)) else None
+
+
+def agreement(gap_m: np.ndarray | None, p: ModeManagerParams) -> float:
     """1 while lane reference and model path agree within half `lane_path_max_gap_m` over the
     near range, falling linearly to 0 at `lane_path_max_gap_m` (no jump between the two)."""
-    xs = np.linspace(0.0, p.lane_path_check_range_m, 7)
-    gap = np.abs(np.asarray(lane(xs), dtype=float) - np.asarray(path(xs), dtype=float))
-    if not np.all(np.isfinite(gap)):
+    if gap_m is None:
         return 0.0
     full = 0.5 * p.lane_path_max_gap_m
-    return float(np.clip((p.lane_path_max_gap_m - np.max(gap)) / full, 0.0, 1.0))
+    return float(np.clip((p.lane_path_max_gap_m - np.max(np.abs(gap_m))) / full, 0.0, 1.0))
 
 
-def heads_for(lane: Curve, path: Curve, p: ModeManagerParams) -> int:
+def heads_for(gap_m: np.ndarray | None, p: ModeManagerParams) -> int:
     """+1 / -1 when the model path moves away from the lane reference to the left / right by more
-    than half `lane_path_max_gap_m` within `lane_path_check_range_m`, else 0.
+    than half `lane_path_max_gap_m` over the near range, else 0.
 
     Measured from where the path starts (the car): a constant gap is the car off the lane centre
     or a shifted line fit, a growing one is the path steering elsewhere.
     """
-    xs = np.linspace(0.0, p.lane_path_check_range_m, 7)
-    gap = np.asarray(path(xs), dtype=float) - np.asarray(lane(xs), dtype=float)
-    if not np.all(np.isfinite(gap)):
+    if gap_m is None:
         return 0
-    growth = gap - gap[0]
+    growth = gap_m - gap_m[0]
     worst = float(growth[np.argmax(np.abs(growth))])
     return int(np.sign(worst)) if abs(worst) > 0.5 * p.lane_path_max_gap_m else 0
 
