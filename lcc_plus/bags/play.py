@@ -17,6 +17,7 @@ from rosbags.rosbag2 import Reader
 from lcc_plus.bags.record import message_class
 
 DEFAULT_CLOCK_HZ = 40.0
+DRAIN_TIMEOUT_S = 2.0
 
 
 def parse_remaps(rules: list[str]) -> dict[str, str]:
@@ -55,6 +56,14 @@ class BagPlayer:
         self.clock_pub = node.create_publisher(Clock, "/clock", topic_table.qos_profile("/clock")) \
             if clock_hz else None
         self._clock_cls = Clock
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until every reliable subscriber has acknowledged what was published (at most
+        `timeout_s` per topic): exiting right after the last message could otherwise drop it."""
+        from rclpy.duration import Duration
+
+        pubs = [*self.publishers.values(), *([self.clock_pub] if self.clock_pub is not None else [])]
+        return all([pub.wait_for_all_acked(Duration(seconds=timeout_s)) for pub in pubs])
 
     def _publish_clock(self, bag_ns: int) -> None:
         msg = self._clock_cls()
@@ -125,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
             player.play_once(spin)
             if not args.loop:
                 break
+        if not player.drain(DRAIN_TIMEOUT_S):
+            print(f"lcc-plus play: not every subscriber acknowledged the last messages within {DRAIN_TIMEOUT_S:g} s")
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
