@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from lcc_plus.common import params
 from lcc_plus.common.params import spec
-from lcc_plus.vla import datagen, metrics
+from lcc_plus.vla import datagen, metrics, model_card
 from lcc_plus.vla import dataset as ds
 from lcc_plus.vla.decode import (
     LAYOUT,
@@ -255,7 +255,7 @@ def train(config_path: Path) -> dict:
         "platt": {"a": platt[0], "b": platt[1]}, "parity_max_abs_diff": parity, "offline_metrics": offline,
     }
     out_path.with_suffix(".json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
-    metrics.write_model_card(summary, REPO_DIR / tp.model_card)
+    model_card.write_model_card(summary, REPO_DIR / tp.model_card, REPO_DIR / "docs" / "results")
     return summary
 
 
