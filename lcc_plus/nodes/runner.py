@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
-from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 from rclpy.task import Future
 
@@ -37,8 +36,11 @@ def spin_until_finished(executor, nodes: list[Node]) -> int:
         executor.spin_until_future_complete(done)
     except (KeyboardInterrupt, ExternalShutdownException):
         return 0
-    except _rclpy.RCLError:
-        # SIGTERM shuts the context down while the executor builds its wait set: a clean stop.
+    except RuntimeError:  # rclpy's RCLError is one
+        # A signal shuts the context down while the executor builds its wait set (RCLError), or
+        # while it turns a taken message into Python (the KeyboardInterrupt inside pybind11
+        # surfaces as "Unable to convert call argument"): a clean stop either way. A RuntimeError
+        # while the context is still up is a real error.
         if executor.context.ok():
             raise
         return 0
