@@ -3,7 +3,7 @@ import pytest
 
 pytest.importorskip("rclpy")
 
-from lcc_plus.nodes.runner import spin_until_finished  # noqa: E402
+from lcc_plus.nodes.runner import spin_until_finished
 
 
 class _Context:
