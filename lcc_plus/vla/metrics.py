@@ -6,6 +6,9 @@ import numpy as np
 from lcc_plus.vla import decode as dec
 
 RELIABILITY_BINS = np.linspace(0.0, 1.0, 11)
+# How far sideways the true path ends after 5 s: the closed loop fails in the sharp bends, which
+# are few among the samples, so the mean over all of them hides the error there.
+TURN_BINS_M = (("straight", 0.0, 1.0), ("bend", 1.0, 5.0), ("sharp", 5.0, np.inf))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -81,6 +84,7 @@ def offline_metrics(raw: np.ndarray, data, idx: np.ndarray, threshold_m: float) 
                  "path_lateral_error_1s_m_mean": float(err_y_1s.mean()) if len(err_y_1s) else float("nan"),
                  "path_longitudinal_error_m_mean": float(err_x.mean()) if len(err_x) else float("nan"),
                  "path_speed_error_mps_mean": float(err_v.mean()) if len(err_v) else float("nan")}
+    out.update(_by_turn(p_raw, p_tgt, path_rms))
     names = ("left_outer", "ego_left", "ego_right", "right_outer")
     ex = dec.existence_indices()
     type_slices = dec.line_type_logits_slices()
@@ -119,6 +123,54 @@ def offline_metrics(raw: np.ndarray, data, idx: np.ndarray, threshold_m: float) 
     if len(conf) > 1 and np.std(conf) > 0:
         out["confidence_vs_error_spearman"] = float(_spearman(conf, path_rms))
     return out
+
+
+def _by_turn(p_raw: np.ndarray, p_tgt: np.ndarray, path_rms: np.ndarray) -> dict:
+    """Samples, lateral RMS and speed bias (predicted minus true, m/s) of the path per TURN_BINS_M bin."""
+    turn_m = np.abs(p_tgt[:, -1, 1]) * dec.PATH_Y_SCALE_M
+    bias = (p_raw[..., 2] - p_tgt[..., 2]).mean(axis=1) * dec.PATH_DV_SCALE_MPS
+    out: dict = {}
+    for name, lo, hi in TURN_BINS_M:
+        sel = (turn_m >= lo) & (turn_m < hi)
+        n = int(sel.sum())
+        out[f"path_samples_{name}"] = n
+        out[f"path_lateral_rms_m_mean_{name}"] = float(path_rms[sel].mean()) if n else float("nan")
+        out[f"path_speed_bias_mps_{name}"] = float(bias[sel].mean()) if n else float("nan")
+    return out
+
+
+def path_xy_m(raw: np.ndarray, speed_mps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Path points (x, y) in metres, (B, PATH_T_S.size) each, from raw outputs and the input speeds."""
+    p = raw[:, dec.LAYOUT.path].reshape(len(raw), dec.PATH_T_S.size, 3)
+    x = speed_mps[:, None] * dec.PATH_T_S[None, :] + p[..., 0] * dec.PATH_DX_SCALE_M
+    return x, p[..., 1] * dec.PATH_Y_SCALE_M
+
+
+def speed_consistency(raw: np.ndarray, raw_scaled: np.ndarray, speed_mps: np.ndarray, scale: float,
+                      target: np.ndarray) -> dict:
+    """How much the path's shape y(x) moves when only the speed input changes.
+
+    `raw_scaled` comes from the same images with speed and yaw rate times `scale` (same curvature):
+    the road ahead is the same, so a path that knows geometry keeps y(x) and only spaces its points
+    differently. The mean |y_scaled(x) - y(x)| over the stretch both paths cover is 0 for such a model;
+    a model that learned y(t) at each place from one typical speed keeps y(t) instead, and its y(x) is
+    then wrong by metres in the bends whenever the car is faster or slower than the data was there.
+    """
+    x, y = path_xy_m(raw, speed_mps)
+    xs, ys = path_xy_m(raw_scaled, speed_mps * scale)
+    change = np.full(len(raw), np.nan)
+    for i in range(len(raw)):
+        if not np.all(np.diff(x[i]) > 0.0):
+            continue
+        inside = (xs[i] >= x[i, 0]) & (xs[i] <= x[i, -1])
+        if inside.sum() >= 2:
+            change[i] = float(np.mean(np.abs(ys[i, inside] - np.interp(xs[i, inside], x[i], y[i]))))
+    turn_m = np.abs(target[:, dec.LAYOUT.path].reshape(len(raw), dec.PATH_T_S.size, 3)[:, -1, 1]) * dec.PATH_Y_SCALE_M
+    ok = np.isfinite(change)
+    sharp = ok & (turn_m >= TURN_BINS_M[-1][1])
+    key = f"path_shape_change_m_speed_x{scale:g}"
+    return {key: float(change[ok].mean()) if ok.any() else float("nan"),
+            f"{key}_sharp": float(change[sharp].mean()) if sharp.any() else float("nan")}
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:

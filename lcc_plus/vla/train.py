@@ -37,9 +37,12 @@ from lcc_plus.vla.decode import (
 )
 from lcc_plus.vla.export import export_onnx, parity_max_abs_diff
 from lcc_plus.vla.model import VlaNet, parameter_count
+from lcc_plus.vla.preprocess import SPEED_SCALE_MPS
 from lcc_plus.vla.runtime import InputSpec, model_id_of
 
 REPO_DIR = Path(__file__).resolve().parents[2]
+# The test images are also run 20 % slower: does the path keep its shape (metrics.speed_consistency)?
+SPEED_PROBE_SCALE = 0.8
 
 
 @dataclass(frozen=True)
@@ -173,12 +176,15 @@ def fit(net: VlaNet, data: ds.Dataset, train_idx: np.ndarray, epochs: int, p: Tr
     return history
 
 
-def predict(net: VlaNet, data: ds.Dataset, idx: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Raw outputs (len(idx), OUTPUT_SIZE)."""
+def predict(net: VlaNet, data: ds.Dataset, idx: np.ndarray, batch_size: int = 256,
+            speed_scale: float = 1.0) -> np.ndarray:
+    """Raw outputs (len(idx), OUTPUT_SIZE); `speed_scale` multiplies the speed and yaw-rate inputs
+    (the same curvature driven faster or slower, for metrics.speed_consistency)."""
     net.eval()
     outs = []
     with torch.no_grad():
         for _, image, state, *_ in _batches(data, idx, batch_size, data.manifest["input"]["num_frames"]):
+            state[:, :2] *= speed_scale
             outs.append(net(image, state).numpy())
     return np.concatenate(outs) if outs else np.zeros((0, OUTPUT_SIZE), np.float32)
 
@@ -242,6 +248,9 @@ def train(config_path: Path) -> dict:
         raise RuntimeError(f"ONNX parity check failed: max |torch - onnxruntime| = {parity:.2e}")
     raw_test = predict(net, data, test_idx)
     offline = metrics.offline_metrics(raw_test, data, test_idx, tp.confidence_threshold_m)
+    offline.update(metrics.speed_consistency(raw_test, predict(net, data, test_idx, speed_scale=SPEED_PROBE_SCALE),
+                                             data.state[test_idx, 0] * SPEED_SCALE_MPS, SPEED_PROBE_SCALE,
+                                             data.target[test_idx]))
     summary = {
         "model_file": str(out_path.relative_to(REPO_DIR)), "model_id": model_id_of(out_path),
         "sha256": hashlib.sha256(out_path.read_bytes()).hexdigest(), "size_bytes": out_path.stat().st_size,
