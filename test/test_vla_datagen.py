@@ -5,8 +5,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from lcc_plus.sim.ground_truth import GroundTruthParams
 from lcc_plus.vla import datagen
 from lcc_plus.vla import dataset as ds
+from lcc_plus.vla.decode import LAYOUT, PATH_T_S
+from lcc_plus.vla.preprocess import SPEED_SCALE_MPS
 
 
 def _params(**kw):
@@ -14,6 +17,7 @@ def _params(**kw):
                 control_dt_s=0.05, frame_gap_s=0.1, num_frames=2, width=64, height=32, crop_top_frac=0.36,
                 crop_bottom_frac=0.94, randomize_appearance=True, recovery_fraction=0.5,
                 perturbation_rate_per_min=6.0, perturbation_lat_accel_mps2=1.5, perturbation_duration_s=1.0,
+                curve_pace_fraction=0.0, curve_pace_min=0.7, curve_pace_max=1.5, curve_pace_hold_s=8.0,
                 lane_change_rate_per_min=2.0, lane_change_hold_s=7.0, dagger_episodes=0, dagger_takeover_m=1.0,
                 workers=1, shard_samples=1000)
     base.update(kw)
@@ -26,6 +30,39 @@ def test_suite_names_expand_and_repeat_weights():
     assert len(datagen.scenario_names(_params(scenarios="all"))) == 20
     with pytest.raises(ValueError, match="unknown scenario or suite 'no_such_road'"):
         datagen.scenario_names(_params(scenarios="all,no_such_road"))
+
+
+def test_curve_pace_scales_the_curve_accel_and_is_redrawn_after_its_hold():
+    base = GroundTruthParams.from_config()
+    rng = np.random.default_rng(3)
+    assert datagen._CurvePace(_params(), rng, False, base).params_at(0.0) is None
+    pace = datagen._CurvePace(_params(curve_pace_hold_s=4.0), rng, True, base)
+    first = pace.params_at(0.0)
+    ratio = first.lat_accel_mps2 / base.lat_accel_mps2
+    assert 0.7 ** 2 <= ratio <= 1.5 ** 2 and first.brake_plan_mps2 == base.brake_plan_mps2
+    assert pace.params_at(1.9) is first           # held at least half of curve_pace_hold_s
+    assert pace.params_at(4.0) is not first       # and at most all of it
+
+
+def test_a_paced_episode_takes_the_bend_faster_and_labels_the_experts_plan():
+    """curve_speed at 1.5x the expert's curve speed: the car is faster in the bend, and the label's
+    speed profile still brakes towards the expert's speed (it is the plan from where the car is)."""
+    datagen._worker_init(_params(), datagen.input_manifest(_params()))
+    job = datagen.EpisodeJob("curve_speed", 500002, 500002, "expert")
+    runs = {}
+    for fraction in (0.0, 1.0):
+        p = _params(episode_duration_s=14.0, curve_pace_fraction=fraction, curve_pace_min=1.5, curve_pace_max=1.5,
+                    curve_pace_hold_s=60.0, lane_change_rate_per_min=0.0)
+        datagen._WORKER["p"] = p
+        runs[fraction] = datagen.run_episode(job)
+    speed = {f: r["state"][:, 0] * SPEED_SCALE_MPS for f, r in runs.items()}
+    n = min(len(speed[0.0]), len(speed[1.0]))
+    assert n > 100
+    assert np.max(speed[1.0][:n] - speed[0.0][:n]) > 2.0
+    # Label speed at 5 s relative to now: where the paced car is faster, the plan slows it more.
+    dv_5s = {f: r["target"][:, LAYOUT.path.start + 3 * (PATH_T_S.size - 1) + 2] for f, r in runs.items()}
+    faster = speed[1.0][:n] - speed[0.0][:n] > 1.5
+    assert faster.any() and np.mean(dv_5s[1.0][:n][faster]) < np.mean(dv_5s[0.0][:n][faster])
 
 
 def test_more_episodes_extend_the_data_and_another_config_regenerates(tmp_path):

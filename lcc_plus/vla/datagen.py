@@ -10,6 +10,11 @@ intent the episode asks for, encoded by decode.encode). What drives:
   recovery   the expert plus injected steering perturbations that push the car off
              the lane centre and askew; the labels show the way back (source "recovery"
              while a perturbation or its after-effect lasts);
+  pace       (any expert or recovery episode, `curve_pace_fraction` of them) the car
+             takes bends at a random multiple of the expert's curve speed, so each place
+             is seen at many speeds; the labels stay the expert's plan from there. A path
+             learned from one speed per place keeps its y(t) whatever the speed, and at
+             another speed that is another road (docs/results/README.md, hairpins);
   dagger     the current model's own path (closed loop); every state it visits gets the
              ground-truth label. If it strays more than `dagger_takeover_m` from the
              true path, the expert takes over for a moment so the drive can go on.
@@ -25,6 +30,7 @@ import json
 import multiprocessing as mp
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -45,6 +51,9 @@ from lcc_plus.common.types import (
 from lcc_plus.vla import dataset as ds
 from lcc_plus.vla.decode import LAYOUT_VERSION, encode
 from lcc_plus.vla.preprocess import CameraIntrinsics, Preprocessor, encode_state, virtual_camera_k
+
+if TYPE_CHECKING:
+    from lcc_plus.sim.ground_truth import GroundTruthParams
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 # What the labels mean beyond the output layout; data of another version is regenerated.
@@ -79,6 +88,11 @@ class DatagenParams:
     perturbation_lat_accel_mps2: float = spec("largest injected lateral acceleration (as a steering offset)",
                                               unit="m/s^2", min=0.0, max=5.0)
     perturbation_duration_s: float = spec("longest injected perturbation", unit="s", min=0.1, max=5.0)
+    curve_pace_fraction: float = spec("share of expert/recovery episodes driven at a random curve pace",
+                                      min=0.0, max=1.0)
+    curve_pace_min: float = spec("slowest curve pace, a multiple of the expert's curve speed", min=0.3, max=1.0)
+    curve_pace_max: float = spec("fastest curve pace, a multiple of the expert's curve speed", min=1.0, max=2.0)
+    curve_pace_hold_s: float = spec("longest time one drawn pace is held", unit="s", min=1.0, max=60.0)
     lane_change_rate_per_min: float = spec("lane-change requests per minute", unit="1/min", min=0.0, max=30.0)
     lane_change_hold_s: float = spec("how long a lane-change intent is held", unit="s", min=1.0, max=20.0)
     dagger_episodes: int = spec("episodes per DAgger round", min=0)
@@ -92,6 +106,8 @@ class DatagenParams:
             raise ValueError("crop_top_frac must be below crop_bottom_frac")
         if self.frame_gap_s < self.control_dt_s:
             raise ValueError("frame_gap_s must be at least control_dt_s")
+        if self.curve_pace_min > self.curve_pace_max:
+            raise ValueError("curve_pace_min must not exceed curve_pace_max")
 
 
 def scenario_names(p: DatagenParams) -> list[str]:
@@ -209,6 +225,26 @@ class _Perturbation:
         return self.active and (self.start_s <= now_s < self.end_s or now_s < self.last_end_s + 3.0)
 
 
+class _CurvePace:
+    """The ground-truth params the car drives by in a pace episode: curve speed at a random multiple
+    of the expert's (the lateral acceleration allowed scales with its square), redrawn now and then.
+    Speed limits stay as they are: the stack never plans above them, it meets bends too fast."""
+
+    def __init__(self, p: DatagenParams, rng: np.random.Generator, active: bool, base: GroundTruthParams):
+        self.p, self.rng, self.active, self.base = p, rng, active, base
+        self.until_s, self.params = -float("inf"), base
+
+    def params_at(self, now_s: float) -> GroundTruthParams | None:
+        """The params to drive by, or None when the episode drives at the expert's pace."""
+        if not self.active:
+            return None
+        if now_s >= self.until_s:
+            pace = float(self.rng.uniform(self.p.curve_pace_min, self.p.curve_pace_max))
+            self.until_s = now_s + float(self.rng.uniform(0.5, 1.0)) * self.p.curve_pace_hold_s
+            self.params = replace(self.base, lat_accel_mps2=self.base.lat_accel_mps2 * pace ** 2)
+        return self.params
+
+
 _WORKER: dict = {}
 
 
@@ -250,6 +286,9 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     schedule = _IntentSchedule(p, rng)
     perturb = _Perturbation(p, rng, job.mode == "recovery", _WORKER["controller_params"].wheelbase_m)
     runtime = _runtime(job.model_path) if job.mode == "dagger" else None
+    # No draw when pacing is off: the episodes stay those of data made before pacing existed.
+    paced = job.mode != "dagger" and p.curve_pace_fraction > 0 and rng.uniform() < p.curve_pace_fraction
+    pace = _CurvePace(p, rng, paced, world.gt_params)
     steps_per_frame = max(1, int(round(p.frame_gap_s / p.control_dt_s)))
     rows: dict[str, list] = {k: [] for k in ("frames", "state", "target", "mask", "line_type", "source")}
     history: list[np.ndarray] = []   # raw frames for the model in dagger mode
@@ -269,8 +308,11 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         lane_change_started = world.lane_change is not None and world.lane_change.started
         lane = world.net.lanes[world.lane_pos.lane_id]
         intent = schedule.at(now, lane.left_id is not None, lane.right_id is not None)
+        pace_params = pace.params_at(now)
         try:
             gt = ground_truth.perceive(world, intent.intent, intent.fork_preference)
+            drive_gt = gt if pace_params is None else ground_truth.perceive(world, intent.intent,
+                                                                            intent.fork_preference, pace_params)
         except RuntimeError:
             break
         if step % steps_per_frame == 0:
@@ -296,7 +338,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         # The true path starts at the ego's projection on the driving line: y(0) is how far off it the car is.
         if abs(float(gt.path_y_m[0])) > p.dagger_takeover_m:
             expert_until_s = now + 2.0
-        drive_path = model_p if model_p is not None and now >= expert_until_s else gt
+        drive_path = model_p if model_p is not None and now >= expert_until_s else drive_gt
         command = controller.step(now, ego, path_trajectory(drive_path))
         command.steering_angle_rad += perturb.steer_at(now, ego.speed_mps)
         # The indicator is what makes the world track (and the label plan) a system lane change.
