@@ -74,7 +74,7 @@ def test_a_path_that_knows_the_road_keeps_its_shape_when_only_the_speed_changes(
 def test_a_path_that_keeps_y_of_t_at_another_speed_is_caught_in_the_bends():
     speed = np.array([8.0, 10.0, 12.0])
     nominal = _arc_raw(speed, 60.0)
-    _, y_nominal = metrics.path_xy_m(nominal, speed)
+    _, y_nominal = dec.path_xy_m(nominal, speed)
     stuck = _arc_raw(0.8 * speed, 60.0, lateral_of_t=y_nominal)
     m = metrics.speed_consistency(nominal, stuck, speed, 0.8, nominal)
     assert m["path_shape_change_m_speed_x0.8_sharp"] > 1.0

@@ -151,6 +151,14 @@ def path_lateral_rms_m(raw: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.sqrt(np.mean(dy * dy, axis=-1))
 
 
+def path_xy_m(raw: np.ndarray, speed_mps: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Path points (x, y) in metres at PATH_T_S, (..., PATH_T_S.size) each, from raw outputs (..., OUTPUT_SIZE)
+    and the ego speeds they were made for (x is an offset from constant-speed driving)."""
+    p = raw[..., LAYOUT.path].reshape(*raw.shape[:-1], PATH_T_S.size, 3)
+    x = np.asarray(speed_mps, dtype=float)[..., None] * PATH_T_S + PATH_DX_SCALE_M * p[..., 0]
+    return x, PATH_Y_SCALE_M * p[..., 1]
+
+
 def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0.0, model_id: str = "",
            inference_time_ms: float = 0.0) -> Perception:
     """Decode one raw output row (OUTPUT_SIZE,) into a Perception in base_link."""
@@ -160,8 +168,7 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
     if not np.all(np.isfinite(raw)):
         raise ValueError("raw model output contains NaN or infinite values")
     v = max(0.0, float(ego.speed_mps))
-    p = raw[LAYOUT.path].reshape(PATH_T_S.size, 3)
-    path_x = v * PATH_T_S + PATH_DX_SCALE_M * p[:, 0]
+    path_x, path_y = path_xy_m(raw, v)
     path_x = np.maximum.accumulate(np.maximum(path_x, 0.0))  # a forward plan never runs backwards
     lines = []
     for i in range(4):
@@ -179,8 +186,8 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
                           lateral_offset_m=float(raw[o + 2] * LEAD_Y_SCALE_M),
                           probability=float(_sigmoid(raw[o + 3]))))
     return Perception(
-        stamp_s=stamp_s, path_t_s=PATH_T_S.copy(), path_x_m=path_x, path_y_m=PATH_Y_SCALE_M * p[:, 1],
-        path_speed_mps=np.maximum(0.0, v + PATH_DV_SCALE_MPS * p[:, 2]), lane_lines=lines,
+        stamp_s=stamp_s, path_t_s=PATH_T_S.copy(), path_x_m=path_x, path_y_m=path_y,
+        path_speed_mps=np.maximum(0.0, v + PATH_DV_SCALE_MPS * raw[LAYOUT.path][2::3]), lane_lines=lines,
         lead=leads[0], lead_left=leads[1], lead_right=leads[2], intent=intent.intent,
         fork_preference=intent.fork_preference,
         lane_change_progress=float(np.clip(raw[LAYOUT.progress], 0.0, 1.0)),

@@ -125,9 +125,14 @@ def offline_metrics(raw: np.ndarray, data, idx: np.ndarray, threshold_m: float) 
     return out
 
 
+def _turn_m(p_tgt: np.ndarray) -> np.ndarray:
+    """How far sideways the true path ends, from encoded path blocks (B, PATH_T_S.size, 3)."""
+    return np.abs(p_tgt[:, -1, 1]) * dec.PATH_Y_SCALE_M
+
+
 def _by_turn(p_raw: np.ndarray, p_tgt: np.ndarray, path_rms: np.ndarray) -> dict:
     """Samples, lateral RMS and speed bias (predicted minus true, m/s) of the path per TURN_BINS_M bin."""
-    turn_m = np.abs(p_tgt[:, -1, 1]) * dec.PATH_Y_SCALE_M
+    turn_m = _turn_m(p_tgt)
     bias = (p_raw[..., 2] - p_tgt[..., 2]).mean(axis=1) * dec.PATH_DV_SCALE_MPS
     out: dict = {}
     for name, lo, hi in TURN_BINS_M:
@@ -137,13 +142,6 @@ def _by_turn(p_raw: np.ndarray, p_tgt: np.ndarray, path_rms: np.ndarray) -> dict
         out[f"path_lateral_rms_m_mean_{name}"] = float(path_rms[sel].mean()) if n else float("nan")
         out[f"path_speed_bias_mps_{name}"] = float(bias[sel].mean()) if n else float("nan")
     return out
-
-
-def path_xy_m(raw: np.ndarray, speed_mps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Path points (x, y) in metres, (B, PATH_T_S.size) each, from raw outputs and the input speeds."""
-    p = raw[:, dec.LAYOUT.path].reshape(len(raw), dec.PATH_T_S.size, 3)
-    x = speed_mps[:, None] * dec.PATH_T_S[None, :] + p[..., 0] * dec.PATH_DX_SCALE_M
-    return x, p[..., 1] * dec.PATH_Y_SCALE_M
 
 
 def speed_consistency(raw: np.ndarray, raw_scaled: np.ndarray, speed_mps: np.ndarray, scale: float,
@@ -156,8 +154,8 @@ def speed_consistency(raw: np.ndarray, raw_scaled: np.ndarray, speed_mps: np.nda
     a model that learned y(t) at each place from one typical speed keeps y(t) instead, and its y(x) is
     then wrong by metres in the bends whenever the car is faster or slower than the data was there.
     """
-    x, y = path_xy_m(raw, speed_mps)
-    xs, ys = path_xy_m(raw_scaled, speed_mps * scale)
+    x, y = dec.path_xy_m(raw, speed_mps)
+    xs, ys = dec.path_xy_m(raw_scaled, speed_mps * scale)
     change = np.full(len(raw), np.nan)
     for i in range(len(raw)):
         if not np.all(np.diff(x[i]) > 0.0):
@@ -165,7 +163,7 @@ def speed_consistency(raw: np.ndarray, raw_scaled: np.ndarray, speed_mps: np.nda
         inside = (xs[i] >= x[i, 0]) & (xs[i] <= x[i, -1])
         if inside.sum() >= 2:
             change[i] = float(np.mean(np.abs(ys[i, inside] - np.interp(xs[i, inside], x[i], y[i]))))
-    turn_m = np.abs(target[:, dec.LAYOUT.path].reshape(len(raw), dec.PATH_T_S.size, 3)[:, -1, 1]) * dec.PATH_Y_SCALE_M
+    turn_m = _turn_m(target[:, dec.LAYOUT.path].reshape(len(raw), dec.PATH_T_S.size, 3))
     ok = np.isfinite(change)
     sharp = ok & (turn_m >= TURN_BINS_M[-1][1])
     key = f"path_shape_change_m_speed_x{scale:g}"
