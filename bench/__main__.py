@@ -40,8 +40,8 @@ CATALOG_ARGS = ["--suite", "all", "--driver", "expert,lcc,stack", "--workers", "
 def _latency_matrix(quick: bool):
     from bench.latency import LatencyConfig
 
-    if quick:
-        return [LatencyConfig("composed", 30.0, "640x480", vla_rate_hz=30.0)]
+    if quick:  # a rate the one-interpreter composed process keeps up with even on a loaded CI machine
+        return [LatencyConfig("composed", 10.0, "640x480", vla_rate_hz=10.0)]
     configs = [LatencyConfig(d, r, s, vla_rate_hz=r) for d in ("processes", "composed") for r in (20.0, 30.0)
                for s in ("640x480", "1280x720")]
     # the shipped vla_node rate (config/nodes.yaml) under a 30 Hz camera: frames it cannot take are dropped
@@ -57,7 +57,7 @@ def _scaling_matrix(quick: bool):
 def _timing(quick: bool):
     from bench.latency import Timing
 
-    return Timing(warmup_s=1.0, window_s=3.0, startup_timeout_s=90.0) if quick else Timing(3.0, 15.0, 120.0)
+    return Timing(warmup_s=1.0, window_s=4.0, startup_timeout_s=90.0) if quick else Timing(3.0, 15.0, 120.0)
 
 
 def run_latency(configs, args, work: Path) -> dict:

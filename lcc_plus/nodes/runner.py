@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 from collections.abc import Callable
 
 import rclpy
@@ -20,10 +21,21 @@ from lcc_plus.common.params import ParamError
 from lcc_plus.nodes import topics
 
 EXIT_START_UP = 2
+SIGNAL_SHUTDOWN_WAIT_S = 2.0  # rclpy's signal thread shuts the context down well within this
 
 
 class StartupError(RuntimeError):
     """A node cannot start (missing model, missing optional dependency); the message says why."""
+
+
+def _shuts_down_soon(context) -> bool:
+    """Whether `context` is shut down now or within SIGNAL_SHUTDOWN_WAIT_S (rclpy's signal thread doing it)."""
+    deadline = time.monotonic() + SIGNAL_SHUTDOWN_WAIT_S
+    while context.ok():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def spin_until_finished(executor, nodes: list[Node]) -> int:
@@ -39,9 +51,10 @@ def spin_until_finished(executor, nodes: list[Node]) -> int:
     except RuntimeError:  # rclpy's RCLError is one
         # A signal shuts the context down while the executor builds its wait set (RCLError), or
         # while it turns a taken message into Python (the KeyboardInterrupt inside pybind11
-        # surfaces as "Unable to convert call argument"): a clean stop either way. A RuntimeError
-        # while the context is still up is a real error.
-        if executor.context.ok():
+        # surfaces as "Unable to convert call argument"): a clean stop either way. rclpy shuts the
+        # context down from its own signal thread, which may lag the KeyboardInterrupt, so wait a
+        # moment for it; a RuntimeError while the context stays up is a real error.
+        if not _shuts_down_soon(executor.context):
             raise
         return 0
     return int(done.result() or 0) if done.done() else 0
