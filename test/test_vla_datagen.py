@@ -8,7 +8,7 @@ import pytest
 from lcc_plus.sim.ground_truth import GroundTruthParams
 from lcc_plus.vla import datagen
 from lcc_plus.vla import dataset as ds
-from lcc_plus.vla.decode import LAYOUT, PATH_T_S
+from lcc_plus.vla.decode import LAYOUT
 from lcc_plus.vla.preprocess import SPEED_SCALE_MPS
 
 
@@ -60,7 +60,7 @@ def test_a_paced_episode_takes_the_bend_faster_and_labels_the_experts_plan():
     assert n > 100
     assert np.max(speed[1.0][:n] - speed[0.0][:n]) > 2.0
     # Label speed at 5 s relative to now: where the paced car is faster, the plan slows it more.
-    dv_5s = {f: r["target"][:, LAYOUT.path.start + 3 * (PATH_T_S.size - 1) + 2] for f, r in runs.items()}
+    dv_5s = {f: r["target"][:, LAYOUT.speed.stop - 1] for f, r in runs.items()}
     faster = speed[1.0][:n] - speed[0.0][:n] > 1.5
     assert faster.any() and np.mean(dv_5s[1.0][:n][faster]) < np.mean(dv_5s[0.0][:n][faster])
 

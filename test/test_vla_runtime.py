@@ -11,7 +11,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from lcc_plus.common.types import EgoState, Intent, IntentKind
-from lcc_plus.vla.decode import OUTPUT_SIZE, decode
+from lcc_plus.vla.decode import LAYOUT_VERSION, OUTPUT_SIZE, decode
 from lcc_plus.vla.preprocess import STATE_SIZE, CameraIntrinsics, encode_state, stack_frames, virtual_camera_k
 from lcc_plus.vla.runtime import META_INPUT, META_LAYOUT, VlaModelError, VlaRuntime, load_params
 
@@ -24,7 +24,7 @@ U = (RNG.normal(size=(1, OUTPUT_SIZE)) * 0.01).astype(np.float32)
 
 
 def _meta() -> dict[str, str]:
-    return {META_LAYOUT: "1", META_INPUT: json.dumps({
+    return {META_LAYOUT: str(LAYOUT_VERSION), META_INPUT: json.dumps({
         "num_frames": FRAMES, "width": W_IN, "height": H_IN,
         "input_k": virtual_camera_k(CAM, 0.35, 0.95, W_IN, H_IN).ravel().tolist(),
         "camera": {"width": CAM.width, "height": CAM.height, "k": list(CAM.k), "d": list(CAM.d)},
@@ -102,7 +102,7 @@ def test_truncated_file(tmp_path):
     ({"out_name": "logits"}, "outputs are \\['logits'\\]"),
     ({"meta": {}}, "lcc_plus.layout_version.*missing"),
     ({"meta": {META_LAYOUT: "0"}}, "layout v0"),
-    ({"meta": {META_LAYOUT: "1", META_INPUT: "{}"}}, "lcc_plus.input.*malformed"),
+    ({"meta": {META_LAYOUT: str(LAYOUT_VERSION), META_INPUT: "{}"}}, "lcc_plus.input.*malformed"),
 ])
 def test_wrong_signature_or_metadata(tmp_path, kwargs, match):
     path = _model(tmp_path / "wrong.onnx", **kwargs)

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from lcc_plus.common.types import EgoState, Intent, LaneLine, Lead, LineType, Perception  # noqa: E402
 from lcc_plus.vla import dataset as ds  # noqa: E402
 from lcc_plus.vla import metrics, train  # noqa: E402
-from lcc_plus.vla.decode import LAYOUT, encode  # noqa: E402
+from lcc_plus.vla.decode import LAYOUT, LAYOUT_VERSION, encode  # noqa: E402
 from lcc_plus.vla.model import VlaNet  # noqa: E402
 from lcc_plus.vla.preprocess import encode_state  # noqa: E402
 
@@ -54,7 +54,7 @@ def data(tmp_path):
     for e in range(8):
         writer.add_episode(_episode(rng, e))
     writer.flush()
-    (tmp_path / ds.MANIFEST).write_text(json.dumps({"input": {"num_frames": 2}, "layout_version": 1}))
+    (tmp_path / ds.MANIFEST).write_text(json.dumps({"input": {"num_frames": 2}, "layout_version": LAYOUT_VERSION}))
     return ds.load(tmp_path)
 
 

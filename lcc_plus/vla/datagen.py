@@ -49,7 +49,7 @@ from lcc_plus.common.types import (
     TurnSignal,
 )
 from lcc_plus.vla import dataset as ds
-from lcc_plus.vla.decode import LAYOUT_VERSION, encode
+from lcc_plus.vla.decode import LAYOUT_VERSION, PATH_S_M, encode
 from lcc_plus.vla.preprocess import CameraIntrinsics, Preprocessor, encode_state, virtual_camera_k
 
 if TYPE_CHECKING:
@@ -310,7 +310,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         intent = schedule.at(now, lane.left_id is not None, lane.right_id is not None)
         pace_params = pace.params_at(now)
         try:
-            gt = ground_truth.perceive(world, intent.intent, intent.fork_preference)
+            gt, plan = ground_truth.perceive_with_plan(world, intent.intent, intent.fork_preference)
             drive_gt = gt if pace_params is None else ground_truth.perceive(world, intent.intent,
                                                                             intent.fork_preference, pace_params)
         except RuntimeError:
@@ -324,7 +324,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
                 failure = f"{job.scenario} seed {job.seed} t={now:.2f}s: {type(err).__name__}: {err}"
                 break
             frame = _WORKER["pre"].frame(image)
-            labels = encode(gt, ego)
+            labels = encode(gt, ego, ground_truth.driving_line_ahead(world, plan, PATH_S_M))
             rows["frames"].append(frame)
             rows["state"].append(encode_state(ego, intent)[0])
             rows["target"].append(labels.target)

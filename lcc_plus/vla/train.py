@@ -28,9 +28,11 @@ from lcc_plus.common.params import spec
 from lcc_plus.vla import datagen, metrics, model_card
 from lcc_plus.vla import dataset as ds
 from lcc_plus.vla.decode import (
+    CHECKED_STATIONS,
     LAYOUT,
     OUTPUT_SIZE,
-    PATH_Y_SCALE_M,
+    PATH_S_M,
+    PATH_XY_SCALE_M,
     existence_indices,
     line_type_logits_slices,
     path_lateral_rms_m,
@@ -116,9 +118,10 @@ def loss_terms(out: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, line
             type_losses.append(F.cross_entropy(out[valid, sl], line_type[valid, i]))
     type_loss = torch.stack(type_losses).mean() if type_losses else out.sum() * 0.0
     with torch.no_grad():
-        n = LAYOUT.path.stop // 3
-        dy = (out[:, LAYOUT.path].reshape(-1, n, 3)[..., 1] - target[:, LAYOUT.path].reshape(-1, n, 3)[..., 1])
-        rms_m = (dy.pow(2).mean(dim=1)).sqrt() * PATH_Y_SCALE_M
+        # decode.path_lateral_rms_m on tensors
+        dy = (out[:, LAYOUT.geometry] - target[:, LAYOUT.geometry]).reshape(-1, PATH_S_M.size, 2)[..., 1]
+        dy_m = dy[:, CHECKED_STATIONS] * torch.as_tensor(PATH_XY_SCALE_M[CHECKED_STATIONS], dtype=dy.dtype)
+        rms_m = dy_m.pow(2).mean(dim=1).sqrt()
         ok = (rms_m <= p.confidence_threshold_m).float()
         has_path = mask[:, LAYOUT.path.start]
     conf = F.binary_cross_entropy_with_logits(out[:, LAYOUT.confidence], ok, weight=has_path)
