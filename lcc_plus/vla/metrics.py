@@ -67,6 +67,25 @@ def reliability(confidence: np.ndarray, correct: np.ndarray) -> tuple[list[dict]
     return rows, float(ece)
 
 
+def crossfit_calibration(raw_val: np.ndarray, target_val: np.ndarray, raw_test: np.ndarray,
+                         target_test: np.ndarray, has_path: np.ndarray, threshold_m: float) -> dict:
+    """Expected calibration error of Platt scaling fitted on one split and applied to the other, both
+    ways, over the samples of both (`has_path` covers val then test): the out-of-sample figure for a
+    calibration fitted on both splits together."""
+    n_val = len(raw_val)
+    confidence, correct = [], []
+    for fit_raw, fit_tgt, fit_has, use_raw, use_tgt, use_has in (
+            (raw_val, target_val, has_path[:n_val], raw_test, target_test, has_path[n_val:]),
+            (raw_test, target_test, has_path[n_val:], raw_val, target_val, has_path[:n_val])):
+        ok_fit = dec.path_lateral_rms_m(fit_raw, fit_tgt)[fit_has] <= threshold_m
+        a, b = fit_platt(fit_raw[fit_has, dec.LAYOUT.confidence], ok_fit.astype(float))
+        confidence.append(_sigmoid(a * use_raw[use_has, dec.LAYOUT.confidence] + b))
+        correct.append(dec.path_lateral_rms_m(use_raw, use_tgt)[use_has] <= threshold_m)
+    confidence, correct = np.concatenate(confidence), np.concatenate(correct)
+    rows, ece = reliability(confidence, correct.astype(float))
+    return {"confidence_ece_crossfit": ece, "confidence_reliability_crossfit": rows}
+
+
 def offline_metrics(raw: np.ndarray, data, idx: np.ndarray, threshold_m: float) -> dict:
     """Path, lane-line, lead, progress and calibration metrics of raw outputs vs the labels at idx."""
     target, mask, line_type = data.target[idx], data.mask[idx], data.line_type[idx]
