@@ -9,6 +9,7 @@ from lcc_plus.common.types import (
     Command,
     DriverControls,
     EgoState,
+    Intent,
     LineType,
     Perception,
     RearSensing,
@@ -189,3 +190,19 @@ def test_indicator_still_on_just_after_a_lane_change_opens_no_new_record():
         world.step(follow_command(world, offset_m=3.25, signal=TurnSignal.LEFT if on else TurnSignal.OFF),
                    TakeoverDemand())
     assert [(c.direction, c.outcome) for c in world.log.lane_changes] == [(1, "completed")]
+
+
+def test_driving_line_ahead_labels_the_plan_and_reaches_past_it():
+    from lcc_plus.sim import ground_truth
+    from lcc_plus.vla import decode as dec
+
+    world = drive("hairpins_slow_tractor", 0, 8.0)
+    gt, plan = ground_truth.perceive_with_plan(world)
+    line = ground_truth.driving_line_ahead(world, plan, dec.PATH_S_M)
+    # looked up max(150 m, 1.5x the plan's reach + 60 m) ahead: far past the 5 s plan at this speed
+    assert np.all(np.isfinite(line[dec.PATH_S_M <= 150.0])) and plan.speed_mps.max() * plan.t_s[-1] < 60.0
+    # the plan's speeds driven along the line are the plan: the labels decode to what the expert drives
+    ego = world.observe().ego
+    p = dec.decode(dec.encode(gt, ego, line).target, ego, Intent())
+    x, y, _ = dec.resample_path(gt)
+    assert np.hypot(p.path_x_m - x, p.path_y_m - y).max() < 0.1

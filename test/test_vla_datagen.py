@@ -8,7 +8,7 @@ import pytest
 from lcc_plus.sim.ground_truth import GroundTruthParams
 from lcc_plus.vla import datagen
 from lcc_plus.vla import dataset as ds
-from lcc_plus.vla.decode import LAYOUT, PATH_T_S
+from lcc_plus.vla.decode import LAYOUT
 from lcc_plus.vla.preprocess import SPEED_SCALE_MPS
 
 
@@ -60,7 +60,7 @@ def test_a_paced_episode_takes_the_bend_faster_and_labels_the_experts_plan():
     assert n > 100
     assert np.max(speed[1.0][:n] - speed[0.0][:n]) > 2.0
     # Label speed at 5 s relative to now: where the paced car is faster, the plan slows it more.
-    dv_5s = {f: r["target"][:, LAYOUT.path.start + 3 * (PATH_T_S.size - 1) + 2] for f, r in runs.items()}
+    dv_5s = {f: r["target"][:, LAYOUT.speed.stop - 1] for f, r in runs.items()}
     faster = speed[1.0][:n] - speed[0.0][:n] > 1.5
     assert faster.any() and np.mean(dv_5s[1.0][:n][faster]) < np.mean(dv_5s[0.0][:n][faster])
 
@@ -85,3 +85,28 @@ def test_more_episodes_extend_the_data_and_another_config_regenerates(tmp_path):
     assert other["episodes_done"] == [500000]
     assert [f.name for f in tmp_path.glob("*.npz")] == ["expert-0000.npz"]
     assert json.loads((tmp_path / ds.MANIFEST).read_text())["config"]["width"] == 48
+
+
+def test_a_parked_car_the_expert_passes_is_still_the_labelled_lead():
+    from sim_helpers import follow_command
+
+    from lcc_plus.common.types import Intent, TakeoverDemand
+    from lcc_plus.sim import ground_truth, scenarios
+    from lcc_plus.sim.world import World
+
+    world = World(scenarios.get("parked_village"), 0, render=False)
+    passing = None
+    while passing is None and world.time_s < 30.0:
+        world.step(follow_command(world), TakeoverDemand())
+        gt = ground_truth.perceive(world)
+        if np.max(np.abs(gt.path_y_m)) > 1.5 and gt.lead.probability == 0.0:  # the path bends round a car
+            passing = gt
+    assert passing is not None
+    labelled = datagen._with_lane_leads(passing, world, Intent())
+    st = world.vehicle.state
+    parked = [a for a in world.traffic.agents if a.static]
+    ahead = min(np.hypot(a.x_m - st.x_m, a.y_m - st.y_m) for a in parked
+                if np.cos(st.yaw_rad) * (a.x_m - st.x_m) + np.sin(st.yaw_rad) * (a.y_m - st.y_m) > 0.0)
+    assert labelled.lead.probability == 1.0 and labelled.lead.relative_speed_mps < -1.0
+    assert labelled.lead.distance_m < ahead  # bumper to bumper, the nearest parked car ahead
+    assert labelled.path_y_m is passing.path_y_m  # the path label still passes it

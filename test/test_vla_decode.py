@@ -19,17 +19,29 @@ from lcc_plus.common.types import (
 from lcc_plus.vla import decode as dec
 
 
-def _ground_truth(speed_mps: float) -> Perception:
-    t = np.linspace(0.0, 6.0, 61)
+def _arc(speed_mps: float, radius_m: float, t_end_s: float = 6.0) -> tuple[np.ndarray, ...]:
+    """(t, x, y, speed) of a drive along a left arc, braking at 0.3 m/s^2 (positions from the speeds)."""
+    t = np.linspace(0.0, t_end_s, int(round(t_end_s * 20)) + 1)
+    s = speed_mps * t - 0.15 * t * t
+    return t, radius_m * np.sin(s / radius_m), 0.1 + radius_m * (1.0 - np.cos(s / radius_m)), speed_mps - 0.3 * t
+
+
+def _ground_truth(speed_mps: float, radius_m: float = 200.0) -> Perception:
+    t, x, y, v = _arc(speed_mps, radius_m)
     curvature = 1.0 / 200.0
-    x = speed_mps * t
     lines = [LaneLine(np.array([y0, 0.01, curvature / 2, 1e-5]), 0.0, 60.0, 1.0, lt)
              for y0, lt in ((5.25, LineType.SOLID), (1.75, LineType.DASHED), (-1.75, LineType.DASHED))]
     lines.append(LaneLine(np.zeros(4), 0.0, 0.0, 0.0, LineType.UNKNOWN))  # no right adjacent lane
     return Perception(
-        path_t_s=t, path_x_m=x, path_y_m=0.1 + curvature / 2 * x * x, path_speed_mps=speed_mps - 0.3 * t,
+        path_t_s=t, path_x_m=x, path_y_m=y, path_speed_mps=v,
         lane_lines=lines, lead=Lead(42.0, -3.0, 0.2, 1.0), lead_left=Lead(0.0, 0.0, 0.0, 0.0),
         lead_right=Lead(0.0, 0.0, 0.0, 0.0), lane_change_progress=0.25)
+
+
+def _line_ahead(radius_m: float) -> np.ndarray:
+    """The arc at PATH_S_M (what ground_truth.driving_line_ahead gives the labels)."""
+    s = dec.PATH_S_M
+    return np.stack([radius_m * np.sin(s / radius_m), 0.1 + radius_m * (1.0 - np.cos(s / radius_m))], axis=1)
 
 
 def test_round_trip_recovers_the_ground_truth():
@@ -39,8 +51,9 @@ def test_round_trip_recovers_the_ground_truth():
     p = dec.decode(dec.encode_raw(gt, ego, confidence=0.8), ego, intent, stamp_s=7.0, model_id="m@1234")
     assert p.path_t_s.size >= 10 and p.path_t_s[-1] >= 4.0
     x, y, s = dec.resample_path(gt)
-    np.testing.assert_allclose(p.path_x_m, x, atol=1e-4)
-    np.testing.assert_allclose(p.path_y_m, y, atol=1e-5)
+    # The geometry's stations are up to 20 m apart: the curve between them is a cubic, not the arc.
+    np.testing.assert_allclose(p.path_x_m, x, atol=5e-3)
+    np.testing.assert_allclose(p.path_y_m, y, atol=5e-3)
     np.testing.assert_allclose(p.path_speed_mps, s, atol=1e-5)
     xs = np.linspace(0.0, 45.0, 10)
     for i in (LINE_LEFT_OUTER, LINE_EGO_LEFT, LINE_EGO_RIGHT):
@@ -59,10 +72,26 @@ def test_round_trip_recovers_the_ground_truth():
     assert (p.stamp_s, p.model_id) == (7.0, "m@1234")
 
 
+def test_a_hairpin_path_comes_back_at_another_speed_from_the_same_geometry():
+    # R = 30 m, as the first hairpin of hairpins_slow_tractor: 5 s at 8 m/s bends the path by 70 degrees.
+    line = _line_ahead(30.0)
+    for speed in (8.0, 10.0):
+        t, x, y, v = _arc(speed, 30.0)
+        gt = _ground_truth(speed)
+        gt.path_t_s, gt.path_x_m, gt.path_y_m, gt.path_speed_mps = t, x, y, v
+        ego = EgoState(speed_mps=speed)
+        labels = dec.encode(gt, ego, line)
+        assert labels.mask[dec.LAYOUT.path].all()
+        p = dec.decode(labels.target, ego, Intent())
+        # 10 m between the stations at 40-50 m: the cubic there is 2 cm off the 30 m arc
+        np.testing.assert_allclose(p.path_x_m, np.interp(dec.PATH_T_S, t, x), atol=0.03)
+        np.testing.assert_allclose(p.path_y_m, np.interp(dec.PATH_T_S, t, y), atol=0.03)
+
+
 def test_masks_leave_missing_parts_unsupervised():
     ego = EgoState(speed_mps=10.0)
     gt = _ground_truth(10.0)
-    gt.path_t_s = gt.path_t_s[:20]  # 1.9 s: too short to supervise the 5 s plan
+    gt.path_t_s = gt.path_t_s[:40]  # 1.95 s: too short to supervise the 5 s plan
     labels = dec.encode(gt, ego)
     assert not labels.mask[dec.LAYOUT.path].any()
     assert labels.line_type.tolist() == [LineType.SOLID, LineType.DASHED, LineType.DASHED, -1]
@@ -71,21 +100,32 @@ def test_masks_leave_missing_parts_unsupervised():
     assert labels.mask[dec.LAYOUT.confidence] == 0.0
 
 
+def test_geometry_beyond_the_end_of_the_line_is_unsupervised():
+    ego = EgoState(speed_mps=10.0)
+    line = _line_ahead(200.0)
+    line[dec.PATH_S_M > 80.0] = np.nan  # a dead end 80 m ahead
+    labels = dec.encode(_ground_truth(10.0), ego, line)
+    station_mask = labels.mask[dec.LAYOUT.geometry].reshape(-1, 2)
+    assert station_mask[dec.PATH_S_M <= 80.0].all() and not station_mask[dec.PATH_S_M > 80.0].any()
+    assert labels.mask[dec.LAYOUT.speed].all()
+    line[dec.PATH_S_M > 30.0] = np.nan  # ends before PATH_CHECK_M: no path label at all
+    assert not dec.encode(_ground_truth(10.0), ego, line).mask[dec.LAYOUT.path].any()
+
+
 def test_path_lateral_error_metric():
     ego = EgoState(speed_mps=15.0)
     raw = dec.encode_raw(_ground_truth(15.0), ego)
     shifted = raw.copy()
-    shifted[dec.LAYOUT.path.start + 1:dec.LAYOUT.path.stop:3] += 0.3 / dec.PATH_Y_SCALE_M
+    shifted[dec.LAYOUT.geometry.start + 1:dec.LAYOUT.geometry.stop:2] += 0.3 / dec.PATH_XY_SCALE_M
     assert dec.path_lateral_rms_m(shifted[None], raw[None])[0] == pytest.approx(0.3, abs=1e-5)
 
 
-def test_decode_never_plans_backwards_or_negative_speed():
+def test_decode_never_plans_negative_speed_or_runs_back_along_the_geometry():
     raw = np.zeros(dec.OUTPUT_SIZE, np.float32)
-    raw[dec.LAYOUT.path.start:dec.LAYOUT.path.stop:3] = -5.0   # dx far negative
-    raw[dec.LAYOUT.path.start + 2:dec.LAYOUT.path.stop:3] = -5.0  # dv far negative
+    raw[dec.LAYOUT.speed] = -5.0  # dv far negative
     p = dec.decode(raw, EgoState(speed_mps=3.0), Intent())
-    assert np.all(np.diff(p.path_x_m) >= 0.0) and np.all(p.path_x_m >= 0.0)
     assert np.all(p.path_speed_mps >= 0.0)
+    assert np.all(np.diff(p.path_x_m) >= 0.0) and np.all(p.path_x_m >= 0.0)  # the straight geometry of zeros
 
 
 @pytest.mark.parametrize("raw, match", [

@@ -158,7 +158,13 @@ def _neighbour_chain(net, chain: list[int], attr: str) -> list[int]:
 
 def perceive(world, intent: IntentKind | None = None, fork: ForkPreference = ForkPreference.DEFAULT,
              p: GroundTruthParams | None = None, nudge: bool = True) -> Perception:
-    """Ground-truth Perception for the world's current instant.
+    """Ground-truth Perception for the world's current instant (see `perceive_with_plan`)."""
+    return perceive_with_plan(world, intent, fork, p, nudge)[0]
+
+
+def perceive_with_plan(world, intent: IntentKind | None = None, fork: ForkPreference = ForkPreference.DEFAULT,
+                       p: GroundTruthParams | None = None, nudge: bool = True) -> tuple[Perception, PathPlan]:
+    """Ground-truth Perception for the world's current instant, and the plan it comes from.
 
     intent: a lane change to label (None: the lane change the world sees under way,
     else keep the lane). fork: which branch to take at a split. nudge: bend the path
@@ -178,7 +184,17 @@ def perceive(world, intent: IntentKind | None = None, fork: ForkPreference = For
                      intent=plan.intent, fork_preference=fork, lane_change_progress=plan.lc_progress,
                      confidence=1.0, model_id="ground_truth")
     out.lead, out.lead_left, out.lead_right = leads(world, plan)
-    return out
+    return out, plan
+
+
+def driving_line_ahead(world, plan: PathPlan, stations_m: np.ndarray) -> np.ndarray:
+    """The plan's driving line at arc lengths `stations_m` ahead of the ego's projection, (N, 2) in
+    base_link; NaN rows where the line ends before the station (a dead end, the map's edge)."""
+    st = world.vehicle.state
+    s = plan.s0_m + np.asarray(stations_m, dtype=float)
+    xy = to_frame(plan.line.xy_at(s, np.interp(s, plan.line.s, plan.offset_m)), st.x_m, st.y_m, st.yaw_rad)
+    xy[s > plan.line.length] = np.nan
+    return xy
 
 
 @dataclass

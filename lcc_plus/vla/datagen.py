@@ -49,7 +49,7 @@ from lcc_plus.common.types import (
     TurnSignal,
 )
 from lcc_plus.vla import dataset as ds
-from lcc_plus.vla.decode import LAYOUT_VERSION, encode
+from lcc_plus.vla.decode import LAYOUT_VERSION, PATH_S_M, encode
 from lcc_plus.vla.preprocess import CameraIntrinsics, Preprocessor, encode_state, virtual_camera_k
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 REPO_DIR = Path(__file__).resolve().parents[2]
 # What the labels mean beyond the output layout; data of another version is regenerated.
 # 2: paths pass parked cars when no oncoming car is in the way (ground_truth nudge).
-LABEL_VERSION = 2
+# 3: leads are every object in the lane's corridor, parked cars the path passes included.
+LABEL_VERSION = 3
 SOURCE_INDEX = {name: i for i, name in enumerate(ds.SOURCES)}
 _SIGNAL = {IntentKind.KEEP_LANE: TurnSignal.OFF, IntentKind.CHANGE_LEFT: TurnSignal.LEFT,
            IntentKind.CHANGE_RIGHT: TurnSignal.RIGHT}
@@ -270,6 +271,17 @@ def _runtime(model_path: str):
     return cache[model_path]
 
 
+def _with_lane_leads(gt: Perception, world, intent: Intent) -> Perception:
+    """`gt` with the leads of the lane, not of the path: a parked car the expert's path passes is
+    still the lead. The planner decides a pass from the model's path (mode_manager: a stopped lead
+    the path clears with room); a lead label that vanishes whenever the expert would pass taught
+    the model to drop a parked car ahead while its path waited behind it (parked_village, layout v2)."""
+    from lcc_plus.sim import ground_truth
+
+    lane = ground_truth.perceive(world, intent.intent, intent.fork_preference, nudge=False)
+    return replace(gt, lead=lane.lead, lead_left=lane.lead_left, lead_right=lane.lead_right)
+
+
 def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     """Drive one episode; returns its samples (arrays of equal length, `prev` episode-relative)."""
     from lcc_plus.sim import ground_truth, scenarios
@@ -310,7 +322,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         intent = schedule.at(now, lane.left_id is not None, lane.right_id is not None)
         pace_params = pace.params_at(now)
         try:
-            gt = ground_truth.perceive(world, intent.intent, intent.fork_preference)
+            gt, plan = ground_truth.perceive_with_plan(world, intent.intent, intent.fork_preference)
             drive_gt = gt if pace_params is None else ground_truth.perceive(world, intent.intent,
                                                                             intent.fork_preference, pace_params)
         except RuntimeError:
@@ -324,7 +336,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
                 failure = f"{job.scenario} seed {job.seed} t={now:.2f}s: {type(err).__name__}: {err}"
                 break
             frame = _WORKER["pre"].frame(image)
-            labels = encode(gt, ego)
+            labels = encode(_with_lane_leads(gt, world, intent), ego, ground_truth.driving_line_ahead(world, plan, PATH_S_M))
             rows["frames"].append(frame)
             rows["state"].append(encode_state(ego, intent)[0])
             rows["target"].append(labels.target)

@@ -1,8 +1,12 @@
 """The network's output layout, defined once: label encoding (training) and decoding (runtime).
 
 One output row is a flat float32 vector. Slices (see `LAYOUT`):
-  path      PATH_T_S.size x (dx, y, dv): x_m = v*t + 10*dx, y_m = 5*y, speed = max(0, v + 5*dv)
-            with v the ego speed; the plan is relative to constant-speed driving.
+  path      the geometry, PATH_S_M.size x (dx, y): the driving line's point at arc length s ahead is
+            (s + k*dx, k*y) with k = PATH_XY_SCALE_M[s]; then the speed profile, PATH_T_S.size x dv:
+            speed = max(0, v + 5*dv) with v the ego speed. `path_xy_m` drives the speed profile
+            along the geometry to give the time-stamped path. The geometry does not depend on the
+            speed (layout v1 put y at fixed times, and the network kept y(t) whatever the speed:
+            at another speed than the data's its path cut the bends, docs/results/README.md).
   lines     4 x (y at LINE_X_M / 5, x_max / 100, existence logit, 5 line-type logits),
             order LEFT_OUTER, EGO_LEFT, EGO_RIGHT, RIGHT_OUTER; the cubic is the exact fit
             through the 4 sampled points (better conditioned to learn than raw coefficients).
@@ -20,11 +24,18 @@ import numpy as np
 
 from lcc_plus.common.types import EgoState, Intent, LaneLine, Lead, LineType, Perception
 
-LAYOUT_VERSION = 1
-PATH_T_S = np.arange(0.0, 5.01, 0.5)            # 11 points over 5 s
+LAYOUT_VERSION = 2
+PATH_T_S = np.arange(0.0, 5.01, 0.5)            # 11 speeds over 5 s
+# Arc lengths of the geometry: 5 s at up to 34 m/s (122 km/h), densest where the controller looks.
+PATH_S_M = np.array([0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 50.0, 60.0, 70.0,
+                     80.0, 95.0, 110.0, 130.0, 150.0, 170.0])
+# The confidence and the path metrics judge the geometry out to here (the controller's reach).
+PATH_CHECK_M = 50.0
+CHECKED_STATIONS = PATH_S_M <= PATH_CHECK_M
+PATH_XY_SCALE_M = np.maximum(2.5, 0.1 * PATH_S_M)  # far points are learnt less exactly than near ones
 LINE_X_M = np.array([0.0, 10.0, 25.0, 45.0])    # where each lane line is sampled
 N_LINE_TYPES = len(LineType)
-PATH_DX_SCALE_M, PATH_Y_SCALE_M, PATH_DV_SCALE_MPS = 10.0, 5.0, 5.0
+PATH_DV_SCALE_MPS = 5.0
 LINE_Y_SCALE_M, LINE_XMAX_SCALE_M = 5.0, 100.0
 LEAD_D_SCALE_M, LEAD_V_SCALE_MPS, LEAD_Y_SCALE_M = 100.0, 10.0, 2.0
 _LINE_WIDTH = LINE_X_M.size + 2 + N_LINE_TYPES
@@ -38,7 +49,9 @@ _VANDERMONDE_INV = np.linalg.inv(_VANDERMONDE)
 class Layout:
     """Start offsets of each block in the output vector."""
 
-    path: slice
+    path: slice          # geometry then speeds
+    geometry: slice
+    speed: slice
     lines: slice
     leads: slice
     progress: int
@@ -47,12 +60,13 @@ class Layout:
 
 
 def _make_layout() -> Layout:
-    n_path = PATH_T_S.size * 3
+    n_geometry = PATH_S_M.size * 2
+    n_path = n_geometry + PATH_T_S.size
     n_lines = 4 * _LINE_WIDTH
     n_leads = 3 * _LEAD_WIDTH
     p0 = n_path + n_lines + n_leads
-    return Layout(slice(0, n_path), slice(n_path, n_path + n_lines), slice(n_path + n_lines, p0),
-                  p0, p0 + 1, p0 + 2)
+    return Layout(slice(0, n_path), slice(0, n_geometry), slice(n_geometry, n_path), slice(n_path, n_path + n_lines),
+                  slice(n_path + n_lines, p0), p0, p0 + 1, p0 + 2)
 
 
 LAYOUT = _make_layout()
@@ -77,6 +91,16 @@ def resample_path(gt: Perception) -> tuple[np.ndarray, np.ndarray, np.ndarray] |
             np.interp(PATH_T_S, t, gt.path_speed_mps))
 
 
+def path_stations(x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Points of the polyline (x_m, y_m) at arc lengths PATH_S_M, (N, 2); NaN rows beyond its end."""
+    s = np.r_[0.0, np.cumsum(np.hypot(np.diff(x_m), np.diff(y_m)))]
+    keep = np.r_[True, np.diff(s) > 1e-9]
+    s, x, y = s[keep], np.asarray(x_m, float)[keep], np.asarray(y_m, float)[keep]
+    xy = np.stack([np.interp(PATH_S_M, s, x), np.interp(PATH_S_M, s, y)], axis=1)
+    xy[PATH_S_M > s[-1] + 1e-6] = np.nan
+    return xy
+
+
 @dataclass
 class Labels:
     """Encoded training targets for one frame plus which parts are valid (masks)."""
@@ -86,19 +110,31 @@ class Labels:
     line_type: np.ndarray   # (4,) int64 class index, -1 when the line does not exist
 
 
-def encode(gt: Perception, ego: EgoState) -> Labels:
-    """Encode a ground-truth Perception into the output layout (targets + masks)."""
+def encode(gt: Perception, ego: EgoState, line_ahead_xy_m: np.ndarray | None = None) -> Labels:
+    """Encode a ground-truth Perception into the output layout (targets + masks).
+
+    line_ahead_xy_m: the driving line at PATH_S_M, (N, 2) in base_link, NaN rows beyond its end
+    (ground_truth.driving_line_ahead); without it, the geometry is gt's own path, which reaches only
+    as far as the car gets in the plan's time. The path is supervised when its speeds cover PATH_T_S
+    and its geometry reaches PATH_CHECK_M; stations beyond the line's end stay unsupervised.
+    """
     target = np.zeros(OUTPUT_SIZE, np.float32)
     mask = np.zeros(OUTPUT_SIZE, np.float32)
     line_type = np.full(4, -1, np.int64)
     v = float(ego.speed_mps)
     path = resample_path(gt)
-    if path is not None:
-        x, y, s = path
-        block = np.stack([(x - v * PATH_T_S) / PATH_DX_SCALE_M, y / PATH_Y_SCALE_M,
-                          (s - v) / PATH_DV_SCALE_MPS], axis=1)
-        target[LAYOUT.path] = block.ravel()
-        mask[LAYOUT.path] = 1.0
+    xy = path_stations(gt.path_x_m, gt.path_y_m) if line_ahead_xy_m is None else np.asarray(line_ahead_xy_m, float)
+    reached = np.all(np.isfinite(xy), axis=1)
+    if path is not None and reached[CHECKED_STATIONS].all():
+        # Past the line's end the (unsupervised) target runs straight on, so that it decodes smoothly.
+        last = int(np.flatnonzero(reached)[-1])
+        heading = (xy[last] - xy[last - 1]) / (PATH_S_M[last] - PATH_S_M[last - 1])
+        xy = np.where(reached[:, None], xy, xy[last] + heading * (PATH_S_M - PATH_S_M[last])[:, None])
+        offset = xy - np.stack([PATH_S_M, np.zeros_like(PATH_S_M)], axis=1)
+        target[LAYOUT.geometry] = (offset / PATH_XY_SCALE_M[:, None]).ravel()
+        mask[LAYOUT.geometry] = np.repeat(reached, 2)
+        target[LAYOUT.speed] = (path[2] - v) / PATH_DV_SCALE_MPS
+        mask[LAYOUT.speed] = 1.0
     for i, line in enumerate(gt.lane_lines[:4]):
         o = line_offset(i)
         exists = line.probability >= 0.5
@@ -143,20 +179,48 @@ def existence_indices() -> list[int]:
     return [line_offset(i) + 5 for i in range(4)] + [lead_offset(j) + 3 for j in range(3)]
 
 
+def path_geometry_m(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The path's geometry (x, y) in metres at PATH_S_M, (..., PATH_S_M.size) each, from raw outputs
+    or encoded targets (..., OUTPUT_SIZE)."""
+    g = raw[..., LAYOUT.geometry].reshape(*raw.shape[:-1], PATH_S_M.size, 2) * PATH_XY_SCALE_M[:, None]
+    return PATH_S_M + g[..., 0], g[..., 1]
+
+
 def path_lateral_rms_m(raw: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Lateral path error RMS [m] between raw outputs and encoded targets, batched (..., OUTPUT_SIZE)."""
-    n = PATH_T_S.size
-    dy = (raw[..., LAYOUT.path].reshape(*raw.shape[:-1], n, 3)[..., 1]
-          - target[..., LAYOUT.path].reshape(*target.shape[:-1], n, 3)[..., 1]) * PATH_Y_SCALE_M
+    """Lateral path error RMS [m] over the geometry out to PATH_CHECK_M between raw outputs and
+    encoded targets, batched (..., OUTPUT_SIZE)."""
+    dy = path_geometry_m(raw)[1][..., CHECKED_STATIONS] - path_geometry_m(target)[1][..., CHECKED_STATIONS]
     return np.sqrt(np.mean(dy * dy, axis=-1))
 
 
+def path_speed_mps(raw: np.ndarray, speed_mps: np.ndarray | float) -> np.ndarray:
+    """Planned speeds at PATH_T_S, (..., PATH_T_S.size), from raw outputs and the ego speeds they were made for."""
+    return np.maximum(0.0, np.asarray(speed_mps, dtype=float)[..., None] + PATH_DV_SCALE_MPS * raw[..., LAYOUT.speed])
+
+
 def path_xy_m(raw: np.ndarray, speed_mps: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Path points (x, y) in metres at PATH_T_S, (..., PATH_T_S.size) each, from raw outputs (..., OUTPUT_SIZE)
-    and the ego speeds they were made for (x is an offset from constant-speed driving)."""
-    p = raw[..., LAYOUT.path].reshape(*raw.shape[:-1], PATH_T_S.size, 3)
-    x = np.asarray(speed_mps, dtype=float)[..., None] * PATH_T_S + PATH_DX_SCALE_M * p[..., 0]
-    return x, PATH_Y_SCALE_M * p[..., 1]
+    """Path points (x, y) in metres at PATH_T_S, (..., PATH_T_S.size) each: the speed profile driven
+    along the geometry (trapezoidal distance)."""
+    gx, gy = path_geometry_m(raw)
+    v = path_speed_mps(raw, speed_mps)
+    dist = np.concatenate([np.zeros_like(v[..., :1]),
+                           np.cumsum(0.5 * (v[..., 1:] + v[..., :-1]) * np.diff(PATH_T_S), axis=-1)], axis=-1)
+    return _along_stations(gx, dist), _along_stations(gy, dist)
+
+
+def _along_stations(c: np.ndarray, dist_m: np.ndarray) -> np.ndarray:
+    """Coordinate c (..., PATH_S_M.size) at arc lengths dist_m (..., M): a C1 cubic Hermite between the
+    stations (straight chords would cut a hairpin's 10 m segments by 0.4 m), straight on past the last."""
+    slope = np.gradient(c, PATH_S_M, axis=-1)
+    k = np.clip(np.searchsorted(PATH_S_M, dist_m, side="right") - 1, 0, PATH_S_M.size - 2)
+    h = PATH_S_M[k + 1] - PATH_S_M[k]
+    u = np.clip((dist_m - PATH_S_M[k]) / h, 0.0, 1.0)
+    c0, c1 = np.take_along_axis(c, k, -1), np.take_along_axis(c, k + 1, -1)
+    m0, m1 = np.take_along_axis(slope, k, -1), np.take_along_axis(slope, k + 1, -1)
+    inside = ((2 * u**3 - 3 * u**2 + 1) * c0 + (u**3 - 2 * u**2 + u) * h * m0
+              + (-2 * u**3 + 3 * u**2) * c1 + (u**3 - u**2) * h * m1)
+    beyond = dist_m - PATH_S_M[-1]
+    return np.where(beyond > 0.0, c[..., -1:] + slope[..., -1:] * beyond, inside)
 
 
 def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0.0, model_id: str = "",
@@ -169,7 +233,6 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
         raise ValueError("raw model output contains NaN or infinite values")
     v = max(0.0, float(ego.speed_mps))
     path_x, path_y = path_xy_m(raw, v)
-    path_x = np.maximum.accumulate(np.maximum(path_x, 0.0))  # a forward plan never runs backwards
     lines = []
     for i in range(4):
         o = line_offset(i)
@@ -187,7 +250,7 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
                           probability=float(_sigmoid(raw[o + 3]))))
     return Perception(
         stamp_s=stamp_s, path_t_s=PATH_T_S.copy(), path_x_m=path_x, path_y_m=path_y,
-        path_speed_mps=np.maximum(0.0, v + PATH_DV_SCALE_MPS * raw[LAYOUT.path][2::3]), lane_lines=lines,
+        path_speed_mps=path_speed_mps(raw, v), lane_lines=lines,
         lead=leads[0], lead_left=leads[1], lead_right=leads[2], intent=intent.intent,
         fork_preference=intent.fork_preference,
         lane_change_progress=float(np.clip(raw[LAYOUT.progress], 0.0, 1.0)),

@@ -6,8 +6,8 @@ import numpy as np
 from lcc_plus.vla import decode as dec
 
 RELIABILITY_BINS = np.linspace(0.0, 1.0, 11)
-# How far sideways the true path ends after 5 s: the closed loop fails in the sharp bends, which
-# are few among the samples, so the mean over all of them hides the error there.
+# How far sideways the true path is PATH_CHECK_M ahead: the closed loop fails in the sharp bends,
+# which are few among the samples, so the mean over all of them hides the error there.
 TURN_BINS_M = (("straight", 0.0, 1.0), ("bend", 1.0, 5.0), ("sharp", 5.0, np.inf))
 
 
@@ -67,22 +67,42 @@ def reliability(confidence: np.ndarray, correct: np.ndarray) -> tuple[list[dict]
     return rows, float(ece)
 
 
+def crossfit_calibration(raw_val: np.ndarray, target_val: np.ndarray, raw_test: np.ndarray,
+                         target_test: np.ndarray, has_path: np.ndarray, threshold_m: float) -> dict:
+    """Expected calibration error of Platt scaling fitted on one split and applied to the other, both
+    ways, over the samples of both (`has_path` covers val then test): the out-of-sample figure for a
+    calibration fitted on both splits together."""
+    n_val = len(raw_val)
+    confidence, correct = [], []
+    for fit_raw, fit_tgt, fit_has, use_raw, use_tgt, use_has in (
+            (raw_val, target_val, has_path[:n_val], raw_test, target_test, has_path[n_val:]),
+            (raw_test, target_test, has_path[n_val:], raw_val, target_val, has_path[:n_val])):
+        ok_fit = dec.path_lateral_rms_m(fit_raw, fit_tgt)[fit_has] <= threshold_m
+        a, b = fit_platt(fit_raw[fit_has, dec.LAYOUT.confidence], ok_fit.astype(float))
+        confidence.append(_sigmoid(a * use_raw[use_has, dec.LAYOUT.confidence] + b))
+        correct.append(dec.path_lateral_rms_m(use_raw, use_tgt)[use_has] <= threshold_m)
+    confidence, correct = np.concatenate(confidence), np.concatenate(correct)
+    rows, ece = reliability(confidence, correct.astype(float))
+    return {"confidence_ece_crossfit": ece, "confidence_reliability_crossfit": rows}
+
+
 def offline_metrics(raw: np.ndarray, data, idx: np.ndarray, threshold_m: float) -> dict:
     """Path, lane-line, lead, progress and calibration metrics of raw outputs vs the labels at idx."""
     target, mask, line_type = data.target[idx], data.mask[idx], data.line_type[idx]
     has_path = mask[:, dec.LAYOUT.path.start] > 0
     path_rms = dec.path_lateral_rms_m(raw, target)[has_path]
-    n = dec.PATH_T_S.size
-    p_raw = raw[:, dec.LAYOUT.path].reshape(-1, n, 3)[has_path]
-    p_tgt = target[:, dec.LAYOUT.path].reshape(-1, n, 3)[has_path]
-    err_y_1s = np.abs(p_raw[:, 2, 1] - p_tgt[:, 2, 1]) * dec.PATH_Y_SCALE_M
-    err_x = np.abs(p_raw[..., 0] - p_tgt[..., 0]).mean(axis=1) * dec.PATH_DX_SCALE_M
-    err_v = np.abs(p_raw[..., 2] - p_tgt[..., 2]).mean(axis=1) * dec.PATH_DV_SCALE_MPS
+    p_raw, p_tgt = raw[has_path], target[has_path]
+    (x_raw, y_raw), (x_tgt, y_tgt) = dec.path_geometry_m(p_raw), dec.path_geometry_m(p_tgt)
+    at_10m = int(np.flatnonzero(dec.PATH_S_M == 10.0)[0])
+    near = dec.CHECKED_STATIONS
+    err_y_10m = np.abs(y_raw[:, at_10m] - y_tgt[:, at_10m])
+    err_x = np.abs(x_raw[:, near] - x_tgt[:, near]).mean(axis=1)
+    err_v = np.abs(p_raw[:, dec.LAYOUT.speed] - p_tgt[:, dec.LAYOUT.speed]).mean(axis=1) * dec.PATH_DV_SCALE_MPS
     out: dict = {"test_samples": int(len(idx)), "path_samples": int(has_path.sum()),
                  "path_lateral_rms_m_mean": float(path_rms.mean()) if len(path_rms) else float("nan"),
                  "path_lateral_rms_m_p95": float(np.percentile(path_rms, 95)) if len(path_rms) else float("nan"),
-                 "path_lateral_error_1s_m_mean": float(err_y_1s.mean()) if len(err_y_1s) else float("nan"),
-                 "path_longitudinal_error_m_mean": float(err_x.mean()) if len(err_x) else float("nan"),
+                 "path_lateral_error_10m_m_mean": float(err_y_10m.mean()) if len(err_y_10m) else float("nan"),
+                 "path_along_error_m_mean": float(err_x.mean()) if len(err_x) else float("nan"),
                  "path_speed_error_mps_mean": float(err_v.mean()) if len(err_v) else float("nan")}
     out.update(_by_turn(p_raw, p_tgt, path_rms))
     names = ("left_outer", "ego_left", "ego_right", "right_outer")
@@ -125,15 +145,16 @@ def offline_metrics(raw: np.ndarray, data, idx: np.ndarray, threshold_m: float) 
     return out
 
 
-def _turn_m(p_tgt: np.ndarray) -> np.ndarray:
-    """How far sideways the true path ends, from encoded path blocks (B, PATH_T_S.size, 3)."""
-    return np.abs(p_tgt[:, -1, 1]) * dec.PATH_Y_SCALE_M
+def _turn_m(target: np.ndarray) -> np.ndarray:
+    """How far sideways the true path is PATH_CHECK_M ahead, from encoded targets (B, OUTPUT_SIZE)."""
+    at_check = int(np.flatnonzero(dec.PATH_S_M == dec.PATH_CHECK_M)[0])
+    return np.abs(dec.path_geometry_m(target)[1][:, at_check])
 
 
 def _by_turn(p_raw: np.ndarray, p_tgt: np.ndarray, path_rms: np.ndarray) -> dict:
     """Samples, lateral RMS and speed bias (predicted minus true, m/s) of the path per TURN_BINS_M bin."""
     turn_m = _turn_m(p_tgt)
-    bias = (p_raw[..., 2] - p_tgt[..., 2]).mean(axis=1) * dec.PATH_DV_SCALE_MPS
+    bias = (p_raw[:, dec.LAYOUT.speed] - p_tgt[:, dec.LAYOUT.speed]).mean(axis=1) * dec.PATH_DV_SCALE_MPS
     out: dict = {}
     for name, lo, hi in TURN_BINS_M:
         sel = (turn_m >= lo) & (turn_m < hi)
@@ -163,7 +184,7 @@ def speed_consistency(raw: np.ndarray, raw_scaled: np.ndarray, speed_mps: np.nda
         inside = (xs[i] >= x[i, 0]) & (xs[i] <= x[i, -1])
         if inside.sum() >= 2:
             change[i] = float(np.mean(np.abs(ys[i, inside] - np.interp(xs[i, inside], x[i], y[i]))))
-    turn_m = _turn_m(target[:, dec.LAYOUT.path].reshape(len(raw), dec.PATH_T_S.size, 3))
+    turn_m = _turn_m(target)
     ok = np.isfinite(change)
     sharp = ok & (turn_m >= TURN_BINS_M[-1][1])
     key = f"path_shape_change_m_speed_x{scale:g}"

@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from lcc_plus.vla import decode as dec
+
 REPO_DIR = Path(__file__).resolve().parents[2]
 
 _BOUND = {"lower": ">= ", "upper": "<= ", "exact": ""}
@@ -95,7 +97,7 @@ def plot_reliability(offline: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = offline["confidence_reliability"]
+    rows = offline["confidence_reliability_crossfit"]
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
     ax.plot([r["mean_confidence"] for r in rows], [r["observed_rate"] for r in rows], "o-", label="model")
@@ -136,7 +138,8 @@ def write_model_card(summary: dict, path: Path, results_dir: Path) -> None:
         f"{inp['crop_bottom_frac']:.2f} of the image) into a {inp['width']}x{inp['height']} virtual camera",
         f"- input `state`: float32 {summary['inputs']['state']} = ego speed / 30 m/s, yaw rate / 0.5 rad/s, "
         "intent one-hot (keep, left, right), fork one-hot (default, main, left, right)",
-        f"- output `output`: float32 {summary['outputs']['output']}: path (11 points, 0-5 s, with speed), "
+        f"- output `output`: float32 {summary['outputs']['output']}: path geometry (x, y at {dec.PATH_S_M.size} arc "
+        f"lengths, 0-{dec.PATH_S_M[-1]:g} m) and speed profile ({dec.PATH_T_S.size} speeds, 0-{dec.PATH_T_S[-1]:g} s), "
         "4 lane lines (cubic, existence, type), 3 leads (distance, relative speed, lateral offset, existence), "
         "lane-change progress, confidence",
         f"- ONNX parity vs torch on test inputs: max abs diff {summary['parity_max_abs_diff']:.2e}",
@@ -168,15 +171,18 @@ def write_model_card(summary: dict, path: Path, results_dir: Path) -> None:
     lines += ["```", "", f"Training throughput: {', '.join(f'{r:.0f}' for r in rate)} images/s (2-core CPU).",
               "", "## Offline metrics (held-out test episodes)", "", "| metric | value |", "|---|---|"]
     for k, v in m.items():
-        if k != "confidence_reliability":
+        if not k.startswith("confidence_reliability"):
             lines.append(f"| {k} | {_fmt(v)} |")
     lines += ["", "## Confidence calibration", "",
-              f"`confidence` is the model's probability that the path's lateral RMS error over 0-5 s stays at or "
-              f"below {m['confidence_threshold_m']} m. Platt scaling fitted on the validation episodes "
-              f"(a = {summary['platt']['a']:.3f}, b = {summary['platt']['b']:.3f}) is folded into the output layer. "
-              f"Reliability on the test episodes (expected calibration error {m['confidence_ece']:.3f}):", "",
+              f"`confidence` is the model's probability that the path's lateral RMS error over its first "
+              f"{dec.PATH_CHECK_M:g} m stays at or "
+              f"below {m['confidence_threshold_m']} m. Platt scaling fitted on the validation and test episodes "
+              f"together (a = {summary['platt']['a']:.3f}, b = {summary['platt']['b']:.3f}) is folded into the output "
+              f"layer. Out of sample, each split calibrated by a fit on the other (expected calibration error "
+              f"{m['confidence_ece_crossfit']:.3f}; on the test episodes with the shipped fit "
+              f"{m['confidence_ece']:.3f}):", "",
               "| confidence bin | samples | mean confidence | observed rate |", "|---|---|---|---|"]
-    for r in m["confidence_reliability"]:
+    for r in m["confidence_reliability_crossfit"]:
         lines.append(f"| {r['bin']} | {r['samples']} | {r['mean_confidence']:.3f} | {r['observed_rate']:.3f} |")
     lines += ["", f"![reliability diagram]({plot_name})"]
     lines += ["", "## Closed-loop KPIs", "",
