@@ -100,8 +100,9 @@ def test_training_learns_calibrates_and_reports(data):
     assert sum(r["samples"] for r in m["confidence_reliability"]) == m["path_samples"]
     assert 0.0 <= m["confidence_ece"] <= 1.0
     test = np.flatnonzero(te)
-    cross = metrics.crossfit_calibration(raw_after, data.target[val], train.predict(net, data, test), data.target[test],
-                                         data.mask[np.concatenate([val, test]), 0] > 0, 0.3)
+    cross = metrics.crossfit_calibration(
+        metrics.confidence_outcomes(raw_after, data.target[val], data.mask[val, 0] > 0, 0.3),
+        metrics.confidence_outcomes(train.predict(net, data, test), data.target[test], data.mask[test, 0] > 0, 0.3))
     assert sum(r["samples"] for r in cross["confidence_reliability_crossfit"]) == len(val) + len(test)
     assert 0.0 <= cross["confidence_ece_crossfit"] <= 1.0
     assert m["line_ego_left_type_accuracy"] >= 0.0 and "lead_distance_error_m_mean" in m

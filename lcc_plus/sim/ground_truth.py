@@ -187,6 +187,14 @@ def perceive_with_plan(world, intent: IntentKind | None = None, fork: ForkPrefer
     return out, plan
 
 
+def lane_leads(world, intent: IntentKind | None = None, fork: ForkPreference = ForkPreference.DEFAULT,
+               p: GroundTruthParams | None = None) -> tuple[Lead, Lead, Lead]:
+    """`leads` of the lane's own driving line, not nudged past parked cars: a parked car the
+    nudged path passes is still the lead (what `perceive(..., nudge=False)` reports, without its
+    lane lines)."""
+    return leads(world, plan_path(world, intent, fork, p or world.gt_params, nudge=False))
+
+
 def driving_line_ahead(world, plan: PathPlan, stations_m: np.ndarray) -> np.ndarray:
     """The plan's driving line at arc lengths `stations_m` ahead of the ego's projection, (N, 2) in
     base_link; NaN rows where the line ends before the station (a dead end, the map's edge)."""

@@ -278,8 +278,8 @@ def _with_lane_leads(gt: Perception, world, intent: Intent) -> Perception:
     the model to drop a parked car ahead while its path waited behind it (parked_village, layout v2)."""
     from lcc_plus.sim import ground_truth
 
-    lane = ground_truth.perceive(world, intent.intent, intent.fork_preference, nudge=False)
-    return replace(gt, lead=lane.lead, lead_left=lane.lead_left, lead_right=lane.lead_right)
+    lead, left, right = ground_truth.lane_leads(world, intent.intent, intent.fork_preference)
+    return replace(gt, lead=lead, lead_left=left, lead_right=right)
 
 
 def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:

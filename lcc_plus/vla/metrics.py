@@ -67,22 +67,24 @@ def reliability(confidence: np.ndarray, correct: np.ndarray) -> tuple[list[dict]
     return rows, float(ece)
 
 
-def crossfit_calibration(raw_val: np.ndarray, target_val: np.ndarray, raw_test: np.ndarray,
-                         target_test: np.ndarray, has_path: np.ndarray, threshold_m: float) -> dict:
-    """Expected calibration error of Platt scaling fitted on one split and applied to the other, both
-    ways, over the samples of both (`has_path` covers val then test): the out-of-sample figure for a
-    calibration fitted on both splits together."""
-    n_val = len(raw_val)
+def confidence_outcomes(raw: np.ndarray, target: np.ndarray, has_path: np.ndarray,
+                        threshold_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence logits and outcomes (1.0 where the path's lateral RMS is <= threshold_m) of the
+    samples that have a path label: what the confidence is calibrated on."""
+    ok = dec.path_lateral_rms_m(raw, target)[has_path] <= threshold_m
+    return raw[has_path, dec.LAYOUT.confidence], ok.astype(float)
+
+
+def crossfit_calibration(split_a: tuple[np.ndarray, np.ndarray], split_b: tuple[np.ndarray, np.ndarray]) -> dict:
+    """Expected calibration error of Platt scaling fitted on one split's (logits, outcomes) and applied
+    to the other's, both ways, over the samples of both: the out-of-sample figure for a calibration
+    fitted on both splits together."""
     confidence, correct = [], []
-    for fit_raw, fit_tgt, fit_has, use_raw, use_tgt, use_has in (
-            (raw_val, target_val, has_path[:n_val], raw_test, target_test, has_path[n_val:]),
-            (raw_test, target_test, has_path[n_val:], raw_val, target_val, has_path[:n_val])):
-        ok_fit = dec.path_lateral_rms_m(fit_raw, fit_tgt)[fit_has] <= threshold_m
-        a, b = fit_platt(fit_raw[fit_has, dec.LAYOUT.confidence], ok_fit.astype(float))
-        confidence.append(_sigmoid(a * use_raw[use_has, dec.LAYOUT.confidence] + b))
-        correct.append(dec.path_lateral_rms_m(use_raw, use_tgt)[use_has] <= threshold_m)
-    confidence, correct = np.concatenate(confidence), np.concatenate(correct)
-    rows, ece = reliability(confidence, correct.astype(float))
+    for (fit_z, fit_ok), (use_z, use_ok) in ((split_a, split_b), (split_b, split_a)):
+        a, b = fit_platt(fit_z, fit_ok)
+        confidence.append(_sigmoid(a * use_z + b))
+        correct.append(use_ok)
+    rows, ece = reliability(np.concatenate(confidence), np.concatenate(correct))
     return {"confidence_ece_crossfit": ece, "confidence_reliability_crossfit": rows}
 
 

@@ -35,7 +35,6 @@ from lcc_plus.vla.decode import (
     PATH_XY_SCALE_M,
     existence_indices,
     line_type_logits_slices,
-    path_lateral_rms_m,
 )
 from lcc_plus.vla.export import export_onnx, parity_max_abs_diff
 from lcc_plus.vla.model import VlaNet, parameter_count
@@ -195,8 +194,7 @@ def predict(net: VlaNet, data: ds.Dataset, idx: np.ndarray, batch_size: int = 25
 def calibrate_confidence(net: VlaNet, raw_val: np.ndarray, target_val: np.ndarray, has_path: np.ndarray,
                          threshold_m: float) -> tuple[float, float]:
     """Fit Platt scaling on the given held-out samples and fold it into the output layer; returns (a, b)."""
-    ok = (path_lateral_rms_m(raw_val, target_val) <= threshold_m).astype(float)[has_path]
-    a, b = metrics.fit_platt(raw_val[has_path, LAYOUT.confidence], ok)
+    a, b = metrics.fit_platt(*metrics.confidence_outcomes(raw_val, target_val, has_path, threshold_m))
     with torch.no_grad():
         head = net.head
         head.weight[LAYOUT.confidence] *= a
@@ -246,17 +244,19 @@ def train(config_path: Path) -> dict:
     # then the cross-fitted one (each split calibrated by a fit on the other).
     held_idx = np.concatenate([val_idx, test_idx])
     raw_held = predict(net, data, held_idx)
-    crossfit = metrics.crossfit_calibration(raw_held[:len(val_idx)], data.target[val_idx],
-                                            raw_held[len(val_idx):], data.target[test_idx],
-                                            data.mask[held_idx, 0] > 0, tp.confidence_threshold_m)
-    platt = calibrate_confidence(net, raw_held, data.target[held_idx], data.mask[held_idx, 0] > 0,
-                                 tp.confidence_threshold_m)
+    has_path = data.mask[held_idx, 0] > 0
+    n_val = len(val_idx)
+    crossfit = metrics.crossfit_calibration(
+        metrics.confidence_outcomes(raw_held[:n_val], data.target[val_idx], has_path[:n_val], tp.confidence_threshold_m),
+        metrics.confidence_outcomes(raw_held[n_val:], data.target[test_idx], has_path[n_val:], tp.confidence_threshold_m))
+    platt = calibrate_confidence(net, raw_held, data.target[held_idx], has_path, tp.confidence_threshold_m)
     export_onnx(net, spec_, out_path, {"lcc_plus.train_config_hash": ds.config_hash(asdict(tp))})
     probe = test_idx[:64] if len(test_idx) else val_idx[:64]
     parity = parity_max_abs_diff(net, out_path, data.images(probe, spec_.num_frames), data.state[probe])
     if parity > 1e-3:
         raise RuntimeError(f"ONNX parity check failed: max |torch - onnxruntime| = {parity:.2e}")
-    raw_test = predict(net, data, test_idx)
+    raw_test = raw_held[n_val:].copy()  # the calibration folded into the confidence column, as in the net
+    raw_test[:, LAYOUT.confidence] = platt[0] * raw_test[:, LAYOUT.confidence] + platt[1]
     offline = metrics.offline_metrics(raw_test, data, test_idx, tp.confidence_threshold_m)
     offline.update(crossfit)
     offline.update(metrics.speed_consistency(raw_test, predict(net, data, test_idx, speed_scale=SPEED_PROBE_SCALE),
