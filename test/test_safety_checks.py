@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from safety_feed import LANE_HALF_WIDTH_M, healthy_perception
+from safety_feed import LANE_HALF_WIDTH_M, healthy_perception, straight_lane
 
 from lcc_plus.common.types import (
     LINE_EGO_LEFT,
@@ -21,6 +21,7 @@ from lcc_plus.safety import validation
 from lcc_plus.safety.checks import (
     Sustained,
     corridor_lines,
+    lead_beside,
     predicted_lane_clearance_m,
     rss_check,
     rss_min_gap_m,
@@ -52,6 +53,35 @@ def test_rss_distance_matches_the_reference_value():
     c = rss_check(Lead(distance_m=50.0, relative_speed_mps=-1.0, probability=0.9), 30.0, 0.5, 1.0, 3.5, 4.0, 8.0)
     assert c.active
     assert rss_min_gap_m(0.0, 30.0, 1.0, 3.5, 4.0, 8.0) == 0.0
+
+
+def beside(offset_m: float, ego_left_of_centre_m: float = 0.0, line_probability: float = 0.95) -> bool:
+    """lead_beside for a lead `offset_m` from the centre of a 3.5 m lane, ego 1.85 m and lead 1.9 m wide."""
+    left, right = straight_lane(LANE_HALF_WIDTH_M - ego_left_of_centre_m), straight_lane(-LANE_HALF_WIDTH_M - ego_left_of_centre_m)
+    left.probability = line_probability
+    return lead_beside(Lead(distance_m=10.0, relative_speed_mps=-8.0, lateral_offset_m=offset_m, probability=0.9),
+                       left, right, 1.85, 1.9, 0.1, 0.5)
+
+
+def test_a_lead_counts_as_beside_only_with_its_body_clear_of_the_ego_side():
+    # Bodies touch at 1.875 m between centres; beside needs 0.1 m more.
+    assert not beside(0.0)
+    assert not beside(-1.9) and not beside(1.9)
+    assert beside(-2.0) and beside(2.0)
+    # The ego's own place in the lane counts: 1.4 m right of the centre plus 0.6 m left of it.
+    assert not beside(-1.4) and beside(-1.4, ego_left_of_centre_m=0.6)
+    assert not beside(-1.4, ego_left_of_centre_m=0.4)
+    # Moving back toward the lead makes it a lead again.
+    assert beside(-1.6, ego_left_of_centre_m=0.5) and not beside(-1.6, ego_left_of_centre_m=0.2)
+
+
+@pytest.mark.parametrize("bad", [0.3, math.nan])
+def test_a_lead_is_never_beside_without_the_ego_lane_lines(bad):
+    assert not beside(-3.0, line_probability=bad)
+
+
+def test_a_nan_lead_offset_is_not_beside():
+    assert not beside(math.nan)
 
 
 def lines():

@@ -213,6 +213,20 @@ def test_imminent_collision_triggers_emergency_braking():
     assert_sound(f.outputs)
 
 
+@pytest.mark.parametrize("offset_m, brakes", [(-2.2, False), (-1.5, True), (2.2, False)])
+def test_a_stopped_car_passed_beside_is_not_braked_for(offset_m, brakes):
+    # A parked car at 1 s TTC: beside the ego (2.2 m between centres, bodies 0.3 m apart) it is
+    # passed; half a car width closer it is in the way.
+    f = engaged_feed()
+    f.mutate["vla_action"] = with_lead(Lead(distance_m=10.0, relative_speed_mps=-10.0, lateral_offset_m=offset_m,
+                                            probability=0.9))
+    outs = f.run(0.5)
+    emergency = first_index(outs, lambda o: o.command.source == CommandSource.EMERGENCY) is not None
+    assert emergency == brakes
+    assert (check(outs[-1], "ttc_lead_s").value == math.inf) != brakes
+    assert_sound(f.outputs)
+
+
 def test_rss_gap_is_reported_without_acting():
     f = engaged_feed()
     f.mutate["vla_action"] = with_lead(Lead(distance_m=20.0, relative_speed_mps=-0.5, probability=0.9))

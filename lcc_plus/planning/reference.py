@@ -14,6 +14,8 @@ lane. On an unmarked two-way road (both ego lines road
 edges, no adjacent lane, at least `two_way_min_width_m` wide) the lane reference is
 the middle of the keep-side half. With neither lines nor path there is no reference
 and the mode manager falls back (hold the current curvature, slow down, request takeover).
+The model path is smoothed before use (`smooth_path`): its curvature, not only its
+position, steers the car.
 """
 from __future__ import annotations
 
@@ -23,12 +25,23 @@ from lcc_plus.common.types import Perception
 from lcc_plus.planning.lanes import Curve
 from lcc_plus.planning.params import ModeManagerParams
 
+# The model's points carry a few centimetres of noise each; 2-3 m apart, that turns into
+# curvature swings of 0.03 1/m (a hairpin's whole curvature), which the controller would steer.
+# So x(s) and y(s) are smoothed: least squares to the points plus a penalty on the third
+# derivative (the change of curvature) over SMOOTHING_LENGTH_M, a scale below which a road's
+# curvature does not change. Shapes longer than that stay (4 cm off a noisy hairpin path).
+SMOOTHING_LENGTH_M = 3.0
+MIN_STEP_M = 0.05          # points closer than this (the car stopping) add no shape
+MAX_NODES = 200            # grid nodes, so a long highway path costs no more than a slow one
+LEAD_IN_M = 5.0            # the smoothed path continued behind the car: the trajectory builder
+                           # differentiates at x = 0
+
 
 def model_path(perception: Perception, p: ModeManagerParams, lane: Curve | None) -> Curve | None:
-    """y(x) of the model's planned path, or None if unusable.
+    """y(x) of the model's planned path, smoothed (`smooth_path`), or None if unusable.
 
     Beyond its points the path runs parallel to `lane` (or straight on without one): a
-    short path (slow driving) has no reliable end slope to continue.
+    short path (slow driving) has no reliable end shape to continue.
     """
     try:
         conf = float(perception.confidence)
@@ -38,34 +51,69 @@ def model_path(perception: Perception, p: ModeManagerParams, lane: Curve | None)
         return None
     if not np.isfinite(conf) or conf < p.path_confidence_min or x.size < 2 or x.size != y.size:
         return None
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y)) and np.all(np.diff(x) > 0.0)):
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         return None
-    return _hermite(x, y, lane)
+    return smooth_path(x, y, lane)
 
 
-def _hermite(x: np.ndarray, y: np.ndarray, lane: Curve | None) -> Curve:
-    """C1 cubic Hermite (Catmull-Rom slopes) through the points, parallel to `lane` outside.
+def smooth_path(x: np.ndarray, y: np.ndarray, lane: Curve | None) -> Curve | None:
+    """y(x) of the smoothed polyline (x, y), parallel to `lane` beyond its end; None when the
+    points do not lead forward.
 
-    Straight segments between the points would put all of the path's turning into kinks at
-    the points: spikes of curvature that the speed policy and the controller would act on.
+    Where the path turns back (past 90 degrees in a hairpin) y(x) ends; the rest of the
+    hairpin is beyond what a y(x) reference can hold and is left to the next frames.
     """
-    m = np.gradient(y, x)
+    keep = np.concatenate(([True], np.hypot(np.diff(x), np.diff(y)) >= MIN_STEP_M))
+    x, y = x[keep], y[keep]
+    if x.size < 2:
+        return None
+    s = np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))))
+    grid = _grid(s[-1])
+    x_dense, y_dense = _whittaker(s, np.stack([x, y], axis=1), grid).T
+    back = np.flatnonzero(np.diff(x_dense) <= 0.0)
+    if back.size:
+        x_dense, y_dense = x_dense[:back[0] + 1], y_dense[:back[0] + 1]
+    if x_dense.size < 2 or x_dense[-1] <= 0.0:
+        return None
+    slope_start = (y_dense[1] - y_dense[0]) / (x_dense[1] - x_dense[0])
+    slope_end = (y_dense[-1] - y_dense[-2]) / (x_dense[-1] - x_dense[-2])
+    x_end, y_end = float(x_dense[-1]), float(y_dense[-1])
 
     def f(q: np.ndarray) -> np.ndarray:
         q = np.asarray(q, dtype=float)
-        i = np.clip(np.searchsorted(x, q) - 1, 0, len(x) - 2)
-        h = x[i + 1] - x[i]
-        u = np.clip((q - x[i]) / h, 0.0, 1.0)
-        h00, h10 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u
-        h01, h11 = -2 * u**3 + 3 * u**2, u**3 - u**2
-        inside = h00 * y[i] + h10 * h * m[i] + h01 * y[i + 1] + h11 * h * m[i + 1]
+        inside = np.interp(q, x_dense, y_dense)
+        behind = y_dense[0] + slope_start * (q - x_dense[0])
         if lane is None:
-            return np.where(q < x[0], y[0], np.where(q > x[-1], y[-1], inside))
-        ahead = y[-1] + np.asarray(lane(q), dtype=float) - float(lane(x[-1]))
-        behind = y[0] + np.asarray(lane(q), dtype=float) - float(lane(x[0]))
-        return np.where(q < x[0], behind, np.where(q > x[-1], ahead, inside))
+            ahead = y_end + slope_end * (q - x_end)
+        else:
+            ahead = y_end + np.asarray(lane(q), dtype=float) - float(lane(x_end))
+        return np.where(q < x_dense[0], behind, np.where(q > x_end, ahead, inside))
 
     return f
+
+
+def _grid(length_m: float) -> np.ndarray:
+    """Arc lengths of the smoothing nodes, from LEAD_IN_M behind the first point to the last."""
+    step = max(0.5, (length_m + LEAD_IN_M) / (MAX_NODES - 1))
+    return np.arange(-LEAD_IN_M, length_m + step, step)
+
+
+def _whittaker(s: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Values (N, K) at arc lengths s, smoothed onto `grid` (M, K): minimises the squared misfit
+    at the points plus point density * SMOOTHING_LENGTH_M**6 * integral of the third derivative
+    squared (so the smoothing scale does not depend on how many points there are). Nodes
+    without points (behind the first) continue the curvature on."""
+    step = grid[1] - grid[0]
+    n = grid.size
+    i = np.clip(np.searchsorted(grid, s, side="right") - 1, 0, n - 2)
+    u = (s - grid[i]) / step
+    interp = np.zeros((s.size, n))
+    interp[np.arange(s.size), i] = 1.0 - u
+    interp[np.arange(s.size), i + 1] = u
+    third = np.diff(np.eye(n), 3, axis=0) / step**3
+    density = s.size / max(s[-1], step)
+    system = interp.T @ interp + density * SMOOTHING_LENGTH_M**6 * step * (third.T @ third)
+    return np.linalg.solve(system, interp.T @ values)
 
 
 def path_gap_m(lane: Curve, path: Curve, p: ModeManagerParams) -> np.ndarray | None:

@@ -45,6 +45,20 @@ def ttc_check(lead: Lead, min_probability: float, ttc_limit_s: float) -> Check:
     return Check("ttc_lead_s", ttc, ttc_limit_s, ttc < ttc_limit_s, Severity.IMMINENT)
 
 
+def lead_beside(lead: Lead, left: LaneLine, right: LaneLine, ego_width_m: float, lead_width_m: float,
+                margin_m: float, min_line_probability: float) -> bool:
+    """Whether the ego, keeping its place in the lane, passes the lead beside it: their bodies
+    more than `margin_m` apart sideways (a parked car at the lane's edge while the ego drives
+    along the other side). Then the lead is no longer a gap to close, and the TTC and RSS
+    checks, which assume it is, do not apply. Without both ego-lane lines the ego's place in
+    the lane is unknown and the lead counts as ahead."""
+    if not (left.probability >= min_line_probability and right.probability >= min_line_probability):
+        return False  # also NaN
+    lane_centre_m = 0.5 * (float(left.y_at(0.0)) + float(right.y_at(0.0)))  # base_link y of the ego-lane centre
+    apart_m = abs(lead.lateral_offset_m + lane_centre_m)  # lead centre from the ego's centre line
+    return bool(math.isfinite(apart_m) and apart_m > 0.5 * (ego_width_m + lead_width_m) + margin_m)
+
+
 def rss_min_gap_m(ego_speed_mps: float, lead_speed_mps: float, rho_s: float, accel_max_mps2: float,
                   brake_min_mps2: float, brake_max_mps2: float) -> float:
     """RSS safe longitudinal distance (Shalev-Shwartz et al. 2017) for a rear car at

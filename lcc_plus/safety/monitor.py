@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from lcc_plus.common.types import (
+    LINE_EGO_LEFT,
+    LINE_EGO_RIGHT,
     Check,
     Command,
     CommandSource,
@@ -37,7 +39,14 @@ from lcc_plus.common.types import (
 )
 from lcc_plus.common.types import Mode as PlannerMode
 from lcc_plus.safety import validation
-from lcc_plus.safety.checks import Sustained, corridor_lines, predicted_lane_clearance_m, rss_check, ttc_check
+from lcc_plus.safety.checks import (
+    Sustained,
+    corridor_lines,
+    lead_beside,
+    predicted_lane_clearance_m,
+    rss_check,
+    ttc_check,
+)
 from lcc_plus.safety.escalation import AttentionTimer, Stage, TransitionDemand, most_severe
 from lcc_plus.safety.gate import CommandGate
 from lcc_plus.safety.limits import LimitTable
@@ -244,6 +253,10 @@ class SafetyMonitor:
         low = self._low_confidence.update(q is not None and conf < p.min_confidence, t)
         out.append(Check("model_confidence", conf, p.min_confidence, low, Severity.NONCRITICAL))
         lead = q.lead if q is not None else Lead()  # no fresh perception: no lead to judge
+        if q is not None and lead_beside(lead, q.lane_lines[LINE_EGO_LEFT], q.lane_lines[LINE_EGO_RIGHT],
+                                         p.vehicle_width_m, p.lead_width_m, p.lead_beside_margin_m,
+                                         p.lane_line_min_probability):
+            lead = Lead()  # being passed beside: no gap to close
         out.append(ttc_check(lead, p.lead_min_probability, p.ttc_emergency_s))
         out.append(rss_check(lead, speed_mps, p.lead_min_probability, p.rss_response_time_s,
                              p.rss_accel_max_mps2, p.rss_brake_min_mps2, p.rss_brake_max_mps2))
