@@ -450,6 +450,27 @@ def test_lane_end_triggers_change_away_from_the_converging_line():
     assert st.lane_change_trigger == LaneChangeTrigger.LANE_END and st.lane_change_direction == 1
 
 
+def test_a_lane_end_is_approached_slowly_until_the_lane_change_begins():
+    # Lines show the end 43 m ahead; the trigger waits trigger_hold_s and the indicator 3.5 s
+    # before lateral motion, more road than there is at 25 m/s: the plan brakes toward
+    # lane_end_speed_mps, and stops braking once the car moves over.
+    h = Harness().engage()
+    per = perception(right_lane=False)
+    per.lane_lines[2].coefficients = np.array([-1.75, 0.0, 0.0008, 0.0])
+    h.per = per
+    start = len(h.history)
+    h.run(9.0)
+    steps = h.history[start + 10:]  # past the jerk-limited onset of braking
+    keeping = [tr for _, tr, st, _ in steps if st.lane_change_phase in (LaneChangePhase.NONE, LaneChangePhase.PREPARE)]
+    moving = [tr for _, tr, st, _ in steps if st.lane_change_phase == LaneChangePhase.EXECUTE][10:]
+    assert keeping and moving
+    assert all(tr.accel_mps2[1] < -1.0 for tr in keeping)
+    assert all(tr.accel_mps2[1] > -0.1 for tr in moving)
+    plain = Harness().engage()
+    plain.run(0.5)
+    assert plain.traj.accel_mps2[1] > -0.1
+
+
 def test_blocked_lane_triggers_change():
     h = Harness().engage()
     h.per = perception(lead=Lead(70.0, -25.0, 0.0, 0.9))

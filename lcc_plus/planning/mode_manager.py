@@ -50,7 +50,14 @@ from lcc_plus.planning.lanes import Curve, LaneView
 from lcc_plus.planning.nudge import NudgePass, choose_offset
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.reference import agreement, blend, heads_for, hold_curvature, model_path, path_gap_m
-from lcc_plus.planning.speed_policy import LeadTrack, SpeedPlan, curve_speed_cap, plan_speed, stop_plan
+from lcc_plus.planning.speed_policy import (
+    LeadTrack,
+    SpeedPlan,
+    arrival_cap,
+    curve_speed_cap,
+    plan_speed,
+    stop_plan,
+)
 from lcc_plus.planning.triggers import TriggerMonitor
 
 ENGAGED = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.OVERRIDE, Mode.TAKEOVER_REQUESTED)
@@ -573,12 +580,21 @@ class ModeManager:
             if centre is None:
                 centre, offset = hold_curvature(_finite(ego.yaw_rate_radps) / max(speed, 1.0)), None
         else:
-            plan = self._speed_plan(t, speed, centre, offset, path, perception)
+            plan = self._speed_plan(t, speed, centre, offset, path, perception, self._lane_end_m(view))
         self._accel_plan_mps2 = float(plan.accel_mps2[1])
         return traj_builder.build(now, centre, plan, offset, signal, _finite(perception.confidence))
 
-    def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve,
-                    offset: traj_builder.Offset | None, path: Curve | None, perception: Perception) -> SpeedPlan:
+    def _lane_end_m(self, view: LaneView) -> float:
+        """Distance to the end of the lane being kept that the lane-end trigger reacts to; inf
+        without one or once the lane change has begun (the car must not reach it before)."""
+        lc = self.lane_change
+        if lc is not None and lc.phase != LaneChangePhase.PREPARE:
+            return math.inf
+        end_m, side = view.lane_end()
+        return end_m if end_m < self.p.lane_end_trigger_m and side and view.adjacent(side) else math.inf
+
+    def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve, offset: traj_builder.Offset | None,
+                    path: Curve | None, perception: Perception, lane_end_m: float) -> SpeedPlan:
         p = self.p
         reach = max(speed * p.horizon_s + 20.0, 40.0)
         # Curves ahead as the reference shows them and, when confident, as the model's path does
@@ -588,6 +604,8 @@ class ModeManager:
             if curve is not None:
                 s_c, _, _, heading = traj_builder.centre_geometry(curve, reach)
                 caps.append(curve_speed_cap(p, s_c, traj_builder.curvature_of(s_c, heading), self._wanted_speed()))
+        if math.isfinite(lane_end_m):
+            caps.append(arrival_cap(p, lane_end_m, p.lane_end_speed_mps))
         nudge, odo = self.nudge, self._odo_m
 
         def cap(s: np.ndarray) -> np.ndarray:

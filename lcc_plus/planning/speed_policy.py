@@ -5,7 +5,8 @@ the smaller of the speed-cap tracking term and the lead-following term (time gap
 plus a kinematic braking need while closing), then clipped to [-decel_comfort,
 accel_max] and jerk-limited. The speed cap along the path holds the set speed, the
 known speed limit and, ahead of curves, sqrt(a_lat / |kappa|) reached with a gentle
-anticipation deceleration.
+anticipation deceleration; ahead of a lane end, until the lane change has begun,
+`lane_end_speed_mps` reached the same way.
 """
 from __future__ import annotations
 
@@ -46,6 +47,13 @@ def curve_speed_cap(p: ModeManagerParams, s_m: np.ndarray, curvature_1pm: np.nda
     allow2 = np.minimum.accumulate(v2[::-1])[::-1] - 2.0 * p.curve_anticipation_decel_mps2 * s_m
     allow = np.sqrt(np.maximum(allow2, 0.0))
     return lambda s: np.interp(s, s_m, allow)
+
+
+def arrival_cap(p: ModeManagerParams, at_m: float, speed_mps: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Speed cap as a function of arc length that reaches `speed_mps` at `at_m` and holds it beyond,
+    slowing at the curve anticipation deceleration (a place to arrive at slowly, like a bend)."""
+    a = p.curve_anticipation_decel_mps2
+    return lambda s: np.sqrt(speed_mps**2 + 2.0 * a * np.maximum(at_m - np.asarray(s, float), 0.0))
 
 
 def plan_speed(p: ModeManagerParams, t_s: np.ndarray, speed0_mps: float, accel0_mps2: float,
