@@ -45,6 +45,7 @@ from lcc_plus.planning import trajectory as traj_builder
 from lcc_plus.planning.forks import PREFERENCE_BY_NAME, ForkSelector
 from lcc_plus.planning.gap import assess_gap, lead_exists, rear_usable
 from lcc_plus.planning.lane_change import LaneChange
+from lcc_plus.planning.lane_end import LaneEndTracker
 from lcc_plus.planning.lane_rules import lane_change_allowed
 from lcc_plus.planning.lanes import Curve, LaneView
 from lcc_plus.planning.nudge import NudgePass, choose_offset
@@ -115,6 +116,8 @@ class ModeManager:
         self.speed_limit_mps = p.speed_limit_mps
         self._forks = ForkSelector(p)
         self._triggers = TriggerMonitor(p)
+        self._lane_ends = LaneEndTracker(p)
+        self._lane_end: tuple[float, int] = (math.inf, 0)
         self._width_m = p.lane_width_default_m
         self._prev_crossed_m: float | None = None
         self._lever = Lever.NONE
@@ -186,6 +189,7 @@ class ModeManager:
         if view.width_measured:
             self._width_m += 0.1 * (view.width_m - self._width_m)
         self._track_lane_index(view)
+        self._lane_end = self._lane_ends.update(self._odo_m, view.lane_end())
         self._lane_ref, self._keep_shift_m = self._lane_reference(view)
         path = model_path(perception, self.p, self._lane_ref)
         has_reference = view.centre(0) is not None or path is not None
@@ -373,7 +377,8 @@ class ModeManager:
                 self._request(now, request, LaneChangeTrigger.DRIVER, speed, view, perception, rear, takeover)
             elif self.mode == Mode.LANE_KEEP and self.p.system_lane_change_enabled:
                 cooldown_over = now - self._last_lane_change_end_s >= self.p.system_cooldown_s
-                active = self._triggers.conditions(view, perception, speed, self._wanted_speed(), cooldown_over)
+                active = self._triggers.conditions(view, perception, speed, self._wanted_speed(), cooldown_over,
+                                                   self._lane_end)
                 fired = self._triggers.update(now, active)
                 if fired is not None:
                     self._request(now, fired[1], fired[0], speed, view, perception, rear, takeover)
@@ -585,12 +590,12 @@ class ModeManager:
         return traj_builder.build(now, centre, plan, offset, signal, _finite(perception.confidence))
 
     def _lane_end_m(self, view: LaneView) -> float:
-        """Distance to the end of the lane being kept that the lane-end trigger reacts to; inf
-        without one or once the lane change has begun (the car must not reach it before)."""
+        """Distance to the confirmed end of the lane being kept that the lane-end trigger reacts
+        to; inf without one or once the lane change has begun (the car must not reach it before)."""
         lc = self.lane_change
         if lc is not None and lc.phase != LaneChangePhase.PREPARE:
             return math.inf
-        end_m, side = view.lane_end()
+        end_m, side = self._lane_end
         return end_m if end_m < self.p.lane_end_trigger_m and side and view.adjacent(side) else math.inf
 
     def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve, offset: traj_builder.Offset | None,

@@ -85,8 +85,11 @@ class ModeManagerParams:
                                     min=10.0, max=300.0)
     lane_end_width_m: float = spec("ego lane narrower than this counts as ending", unit="m", min=0.5, max=3.5)
     lane_end_trigger_m: float = spec("react to a lane end closer than this", unit="m", min=20.0, max=500.0)
-    lane_end_speed_mps: float = spec("until a lane change has begun, arrive at a lane end the lane-end "
-                                     "trigger reacts to no faster than this (slowing at "
+    lane_end_confirm_m: float = spec("a lane end counts once the car has driven this far toward it and it "
+                                     "stayed in place on the road (planning/lane_end.py)", unit="m",
+                                     min=1.0, max=100.0)
+    lane_end_speed_mps: float = spec("until the lane change has begun, arrive at a confirmed lane end "
+                                     "no faster than this (slowing at "
                                      "curve_anticipation_decel_mps2); above lane_change_speed_min_mps, or "
                                      "the slowing would cancel the change", unit="m/s", min=1.0, max=40.0)
     stopped_speed_mps: float = spec("a lead slower than this over ground is stopped", unit="m/s",

@@ -1,6 +1,8 @@
-"""Triggers of system-initiated lane changes (UN R171), each held for `trigger_hold_s`.
+"""Triggers of system-initiated lane changes (UN R171), each held for `trigger_hold_s`
+except LANE_END.
 
-- LANE_END: the ego lane narrows below `lane_end_width_m` ahead (lanes.LaneView.lane_end);
+- LANE_END: the ego lane narrows below `lane_end_width_m` ahead (lanes.LaneView.lane_end)
+  at a place that stays put as the car drives (lane_end.LaneEndTracker), at once;
 - BLOCKED: a stopped vehicle in the ego lane within `blocked_range_m`;
 - SLOW_LEAD: the lead is `slow_lead_gain_mps` slower than wanted and the passing lane
   (left in keep-right countries) offers that gain;
@@ -35,10 +37,11 @@ class TriggerMonitor:
         return ego_speed_mps + lead.relative_speed_mps if lead_exists(lead, self.p) else None
 
     def conditions(self, view: LaneView, perception: Perception, ego_speed_mps: float, wanted_mps: float,
-                   cooldown_over: bool) -> dict[LaneChangeTrigger, int]:
-        """Triggers whose condition holds now, with the direction each asks for."""
+                   cooldown_over: bool, lane_end: tuple[float, int]) -> dict[LaneChangeTrigger, int]:
+        """Triggers whose condition holds now, with the direction each asks for; `lane_end` is the
+        confirmed (distance, side) from lane_end.LaneEndTracker."""
         p, out = self.p, {}
-        end_m, end_side = view.lane_end()
+        end_m, end_side = lane_end
         if end_m < p.lane_end_trigger_m and end_side and view.adjacent(end_side):
             out[LaneChangeTrigger.LANE_END] = end_side
         lead = perception.lead
@@ -67,7 +70,8 @@ class TriggerMonitor:
         return out
 
     def update(self, now_s: float, active: dict[LaneChangeTrigger, int]) -> tuple[LaneChangeTrigger, int] | None:
-        """The highest-priority active trigger once held for `trigger_hold_s` (its timer restarts).
+        """The highest-priority active trigger once held for `trigger_hold_s` (its timer restarts;
+        a lane end at once).
 
         A lower-priority trigger never fires while a higher one is active but still holding.
         """
@@ -79,7 +83,10 @@ class TriggerMonitor:
         for trig in (LaneChangeTrigger.LANE_END, LaneChangeTrigger.BLOCKED, LaneChangeTrigger.SLOW_LEAD,
                      LaneChangeTrigger.KEEP_RIGHT):
             if trig in active:
-                if now_s - self._since[trig] < self.p.trigger_hold_s:
+                # A lane end comes confirmed (lane_end.LaneEndTracker) and every second of waiting
+                # is road the manoeuvre no longer has.
+                hold_s = 0.0 if trig == LaneChangeTrigger.LANE_END else self.p.trigger_hold_s
+                if now_s - self._since[trig] < hold_s:
                     return None
                 self._since[trig] = now_s
                 return trig, active[trig]
