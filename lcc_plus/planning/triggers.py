@@ -1,8 +1,7 @@
-"""Triggers of system-initiated lane changes (UN R171), each held for `trigger_hold_s`
-except LANE_END.
+"""Triggers of system-initiated lane changes (UN R171), each held for `trigger_hold_s`.
 
 - LANE_END: the ego lane narrows below `lane_end_width_m` ahead (lanes.LaneView.lane_end)
-  at a place that stays put as the car drives (lane_end.LaneEndTracker), at once;
+  at a place that stays put as the car drives (lane_end.LaneEndTracker);
 - BLOCKED: a stopped vehicle in the ego lane within `blocked_range_m`;
 - SLOW_LEAD: the lead is `slow_lead_gain_mps` slower than wanted and the passing lane
   (left in keep-right countries) offers that gain;
@@ -70,8 +69,7 @@ class TriggerMonitor:
         return out
 
     def update(self, now_s: float, active: dict[LaneChangeTrigger, int]) -> tuple[LaneChangeTrigger, int] | None:
-        """The highest-priority active trigger once held for `trigger_hold_s` (its timer restarts;
-        a lane end at once).
+        """The highest-priority active trigger once held for `trigger_hold_s` (its timer restarts).
 
         A lower-priority trigger never fires while a higher one is active but still holding.
         """
@@ -83,10 +81,7 @@ class TriggerMonitor:
         for trig in (LaneChangeTrigger.LANE_END, LaneChangeTrigger.BLOCKED, LaneChangeTrigger.SLOW_LEAD,
                      LaneChangeTrigger.KEEP_RIGHT):
             if trig in active:
-                # A lane end comes confirmed (lane_end.LaneEndTracker) and every second of waiting
-                # is road the manoeuvre no longer has.
-                hold_s = 0.0 if trig == LaneChangeTrigger.LANE_END else self.p.trigger_hold_s
-                if now_s - self._since[trig] < hold_s:
+                if now_s - self._since[trig] < self.p.trigger_hold_s:
                     return None
                 self._since[trig] = now_s
                 return trig, active[trig]
