@@ -60,10 +60,15 @@ def spin_until_finished(executor, nodes: list[Node]) -> int:
     return int(done.result() or 0) if done.done() else 0
 
 
-def shutdown(nodes: list[Node]) -> None:
-    """Destroy `nodes` and shut rclpy down; a second Ctrl-C must not interrupt the clean-up."""
+def shutdown(nodes: list[Node], executor=None) -> None:
+    """Shut `executor` down, destroy `nodes` and shut rclpy down; a second Ctrl-C must not
+    interrupt the clean-up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
+        if executor is not None:
+            # Now, while its guard conditions can still be destroyed: left to the garbage
+            # collector after rclpy's shutdown, they print an InvalidHandle traceback at exit.
+            executor.shutdown(timeout_sec=1.0)
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
@@ -75,6 +80,7 @@ def run_nodes(factories: list[tuple[str, Callable[[], Node]]], ros_args: list[st
     """rclpy.init(ros_args), create every node, spin them on one executor; return the exit status."""
     rclpy.init(args=ros_args)
     nodes: list[Node] = []
+    executor = None
     try:
         for name, factory in factories:
             try:
@@ -89,7 +95,7 @@ def run_nodes(factories: list[tuple[str, Callable[[], Node]]], ros_args: list[st
             executor.add_node(node)
         return spin_until_finished(executor, nodes)
     finally:
-        shutdown(nodes)
+        shutdown(nodes, executor)
 
 
 def run_node(factory: Callable[[], Node], node_name: str, argv: list[str] | None = None) -> int:
