@@ -13,23 +13,26 @@ DT = 0.05
 P = ModeManagerParams.from_config()
 
 
-def small_road(centre_line: LineType = LineType.DASHED) -> list[LaneLine]:
+def small_road(centre_line: LineType = LineType.DASHED, curvature_1pm: float = 0.0) -> list[LaneLine]:
     """One lane each way: the ego lane's left line is the centre line, no adjacent lane seen."""
     def line(c0: float, kind: LineType) -> LaneLine:
-        return LaneLine(np.array([c0, 0.0, 0.0, 0.0]), 0.0, 60.0, 0.9, kind)
+        return LaneLine(np.array([c0, 0.0, 0.5 * curvature_1pm, 0.0]), 0.0, 60.0, 0.9, kind)
     return [LaneLine(), line(1.75, centre_line), line(-1.75, LineType.ROAD_EDGE), LaneLine()]
 
 
 def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_line=LineType.DASHED,
-               seconds: float = 20.0, speed: float = 12.0, model_path_y_m: float | None = None):
-    """Ego follows its plan's speed exactly; the obstacle stands `60 m` ahead at `obstacle_offset_m`."""
+               seconds: float = 20.0, speed: float = 12.0, model_path_y_m: float | None = None,
+               seen=lambda t_s: True, curvature_1pm: float = 0.0):
+    """Ego follows its plan's speed exactly; the obstacle stands `60 m` ahead at `obstacle_offset_m`,
+    perceived while `seen(t_s)`."""
     mm = ModeManager(P)
     v, odo, t = speed, 0.0, 0.0
     log = []
     for k in range(int(seconds / DT)):
         gap = 60.0 - odo
-        lead = Lead(gap, -v, obstacle_offset_m, 0.9) if gap > -1.0 else Lead()
-        per = Perception(lane_lines=small_road(centre_line), lead=lead, lead_left=oncoming or Lead(), confidence=0.9)
+        lead = Lead(gap, -v, obstacle_offset_m, 0.9) if gap > -1.0 and seen(t) else Lead()
+        per = Perception(lane_lines=small_road(centre_line, curvature_1pm), lead=lead, lead_left=oncoming or Lead(),
+                         confidence=0.9)
         if model_path_y_m is not None:
             per.path_x_m, per.path_y_m = np.linspace(0.0, 80.0, 17), np.full(17, model_path_y_m)
         traj, st, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=speed), per,
@@ -80,3 +83,29 @@ def test_stop_behind_and_request_takeover(oncoming, centre_line, path_y, why):
     assert st.mode == Mode.TAKEOVER_REQUESTED and why in st.reason
     assert mm.takeover_request_reason == st.reason
     assert max(abs(float(np.interp(g, tr.x_m, tr.y_m))) for _, g, _, tr, _ in log if g > 5 and len(tr.t_s)) < 0.05
+
+
+def test_no_pass_where_the_road_bends_sharply():
+    # A hairpin-like bend (R 25 m): the pass is offset along x, built for gentle bends; wait instead.
+    mm, log = drive_past(0.0, curvature_1pm=0.04, speed=6.0)
+    t, gap, v, traj, st = log[-1]
+    assert v < 0.5 and st.mode == Mode.TAKEOVER_REQUESTED and "bend too sharp to pass" in st.reason
+    assert not any("passing" in e.reason or "nudge" in e.reason for e in mm.drain_events())
+
+
+def test_a_pass_planned_for_a_vehicle_no_longer_seen_is_dropped_before_it_begins():
+    # A false detection far ahead (seen for the first second only): the pass planned for it must
+    # not start 3 s later for nothing.
+    mm, log = drive_past(0.0, seen=lambda t_s: t_s < 1.0, seconds=8.0)
+    reasons = [e.reason for e in mm.drain_events()]
+    assert any("free road" in r for r in reasons)
+    assert any(r == "pass dropped before it began: no stopped vehicle ahead any more" for r in reasons)
+    assert mm.nudge is None
+    assert max(abs(float(tr.y_m[0])) for _, _, _, tr, _ in log if len(tr.t_s)) < 0.05
+
+
+def test_a_one_frame_gap_in_the_detection_keeps_the_pass():
+    mm, log = drive_past(0.0, seen=lambda t_s: not 1.0 <= t_s < 1.05)
+    need = 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
+    assert offset_alongside(log) == pytest.approx(need, abs=0.05)
+    assert not any("dropped" in e.reason for e in mm.drain_events())

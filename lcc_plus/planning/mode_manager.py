@@ -118,6 +118,7 @@ class ModeManager:
         self._triggers = TriggerMonitor(p)
         self._lane_ends = LaneEndTracker(p)
         self._lane_end: tuple[float, int] = (math.inf, 0)
+        self._nudge_doubt_since: float | None = None
         self._width_m = p.lane_width_default_m
         self._prev_crossed_m: float | None = None
         self._lever = Lever.NONE
@@ -494,6 +495,7 @@ class ModeManager:
         lead = perception.lead
         stopped = (lead_exists(lead, p) and speed + lead.relative_speed_mps < p.stopped_speed_mps
                    and lead.distance_m < p.blocked_range_m)
+        self._recheck_nudge(now, lead, stopped)
         if not stopped or self.lane_change is not None or self.nudge is not None:
             if not stopped:
                 self._blocked_reason = ""
@@ -504,6 +506,9 @@ class ModeManager:
             return  # a lane change can pass it (BLOCKED trigger)
         if not p.nudge_enabled:
             self._blocked_reason = "stopped vehicle ahead: nudging disabled"
+            return
+        if self._bend_before_passing(lead) > p.nudge_max_curvature_1pm:
+            self._blocked_reason = "stopped vehicle ahead: bend too sharp to pass"
             return
         side = 1 if p.keep_side == "right" else -1
         two_way = view.unmarked_two_way()
@@ -527,6 +532,39 @@ class ModeManager:
         self._blocked_reason = ""
         self.nudge = plan
         self._transition(now, self.mode, f"nudge {plan.offset_m:+.2f} m: {plan.reason}")
+
+    def _recheck_nudge(self, now: float, lead: Lead, stopped: bool) -> None:
+        """Drop a planned pass that has not begun once its reason has gone for `nudge_drop_hold_s`:
+        the stopped vehicle is no longer seen (a false detection far ahead) or the road before it
+        bends too sharply. A pass under way goes on."""
+        nudge = self.nudge
+        if nudge is None or self._odo_m >= nudge.ramp_start_odo_m:
+            self._nudge_doubt_since = None
+            return
+        why = ""
+        if not stopped:
+            why = "no stopped vehicle ahead any more"
+        elif self._bend_before_passing(lead) > self.p.nudge_max_curvature_1pm:
+            why = "bend too sharp to pass"
+        if not why:
+            self._nudge_doubt_since = None
+            return
+        if self._nudge_doubt_since is None:
+            self._nudge_doubt_since = now
+        if now - self._nudge_doubt_since >= self.p.nudge_drop_hold_s:
+            self.nudge, self._nudge_doubt_since = None, None
+            self._transition(now, self.mode, f"pass dropped before it began: {why}")
+
+    def _bend_before_passing(self, lead: Lead) -> float:
+        """Largest |curvature| [1/m] of the lane reference until the stopped `lead` is passed
+        (0 without a reference)."""
+        if self._lane_ref is None:
+            return 0.0
+        p = self.p
+        reach = lead.distance_m + p.vehicle_length_m + p.nudge_obstacle_length_m
+        s, _, _, heading = traj_builder.centre_geometry(self._lane_ref, reach)
+        k = np.abs(traj_builder.curvature_of(s, heading))[(s >= 0.0) & (s <= reach)]
+        return float(np.max(k)) if k.size else 0.0
 
     # -- plan ----------------------------------------------------------------------------------
     def _wanted_speed(self) -> float:
