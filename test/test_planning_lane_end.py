@@ -47,3 +47,11 @@ def test_a_confirmed_end_stays_confirmed_at_standstill():
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_no_end_is_no_end(bad):
     assert feed([(0.0, bad), (20.0, bad)])[-1] == (math.inf, 0)
+
+
+def test_samples_do_not_pile_up_at_standstill_or_at_a_crawl():
+    tracker = LaneEndTracker(P)
+    for k in range(2000):
+        tracker.update(min(0.05 * k, 20.0), (100.0 - min(0.05 * k, 20.0), 1))  # 1 m/s at 20 Hz, then stopped
+    assert len(tracker._seen) <= 60  # about one per 0.5 m driven, none added while stopped
+    assert tracker.update(20.0, (80.0, 1)) == (80.0, 1)

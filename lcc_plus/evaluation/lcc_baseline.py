@@ -200,16 +200,10 @@ class LccPlanner:
             return f"stopped vehicle in the lane {lead.distance_m:.0f} m ahead"
         centre = view.centre(0)
         if centre is not None and speed > 1.0:
-            need = speed * speed * self._max_curvature(centre, preview)
+            need = speed * speed * traj_builder.max_curvature(centre, preview)
             if need > p.lat_accel_max_mps2:
                 return f"curve needs {need:.1f} m/s^2 at {speed:.0f} m/s"
         return ""
-
-    @staticmethod
-    def _max_curvature(centre, length_m: float) -> float:
-        s, _, _, heading = traj_builder.centre_geometry(centre, length_m)
-        k = np.abs(traj_builder.curvature_of(s, heading))
-        return float(np.max(k[(s >= 0.0) & (s <= length_m)], initial=0.0))
 
     # ------------------------------------------------------------------ lane changes (driver only)
     def _refuse(self, now: float, reason: str) -> None:

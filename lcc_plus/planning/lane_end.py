@@ -16,6 +16,7 @@ from lcc_plus.planning.params import ModeManagerParams
 
 MAX_DRIFT_RATIO = 0.5   # a real end's estimate may move by half the distance driven, a moving one by all of it
 WINDOW_FACTOR = 4.0     # samples kept over this many confirm distances of driving
+SAMPLE_SPACING_M = 0.5  # one sample per this much driving, so standing still does not pile them up
 
 
 class LaneEndTracker:
@@ -33,6 +34,8 @@ class LaneEndTracker:
             self._seen.popleft()
         if not math.isfinite(end_m):
             return math.inf, 0
+        if len(self._seen) >= 2 and odo_m - self._seen[-2][0] < SAMPLE_SPACING_M:
+            self._seen.pop()  # the newest estimate replaces one less than a spacing past the last kept
         self._seen.append((odo_m, odo_m + end_m))
         ref = None  # the latest sample at least lane_end_confirm_m of driving back
         for at_m, place_m in self._seen:

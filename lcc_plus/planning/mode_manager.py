@@ -59,7 +59,7 @@ from lcc_plus.planning.speed_policy import (
     plan_speed,
     stop_plan,
 )
-from lcc_plus.planning.triggers import TriggerMonitor
+from lcc_plus.planning.triggers import TriggerMonitor, lane_end_to_leave
 
 ENGAGED = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.OVERRIDE, Mode.TAKEOVER_REQUESTED)
 PLANNING = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.TAKEOVER_REQUESTED, Mode.MRM)
@@ -561,10 +561,8 @@ class ModeManager:
         if self._lane_ref is None:
             return 0.0
         p = self.p
-        reach = lead.distance_m + p.vehicle_length_m + p.nudge_obstacle_length_m
-        s, _, _, heading = traj_builder.centre_geometry(self._lane_ref, reach)
-        k = np.abs(traj_builder.curvature_of(s, heading))[(s >= 0.0) & (s <= reach)]
-        return float(np.max(k)) if k.size else 0.0
+        return traj_builder.max_curvature(self._lane_ref,
+                                          lead.distance_m + p.vehicle_length_m + p.nudge_obstacle_length_m)
 
     # -- plan ----------------------------------------------------------------------------------
     def _wanted_speed(self) -> float:
@@ -633,8 +631,7 @@ class ModeManager:
         lc = self.lane_change
         if lc is not None and lc.phase != LaneChangePhase.PREPARE:
             return math.inf
-        end_m, side = self._lane_end
-        return end_m if end_m < self.p.lane_end_trigger_m and side and view.adjacent(side) else math.inf
+        return lane_end_to_leave(view, self._lane_end, self.p)[0]
 
     def _speed_plan(self, t: np.ndarray, speed: float, centre: Curve, offset: traj_builder.Offset | None,
                     path: Curve | None, perception: Perception, lane_end_m: float) -> SpeedPlan:
@@ -645,8 +642,7 @@ class ModeManager:
         caps = []
         for curve in (centre, path):
             if curve is not None:
-                s_c, _, _, heading = traj_builder.centre_geometry(curve, reach)
-                caps.append(curve_speed_cap(p, s_c, traj_builder.curvature_of(s_c, heading), self._wanted_speed()))
+                caps.append(curve_speed_cap(p, *traj_builder.curvature_along(curve, reach), self._wanted_speed()))
         if math.isfinite(lane_end_m):
             caps.append(arrival_cap(p, lane_end_m, p.lane_end_speed_mps))
         nudge, odo = self.nudge, self._odo_m

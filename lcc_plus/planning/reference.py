@@ -19,6 +19,8 @@ position, steers the car.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from lcc_plus.common.types import Perception
@@ -110,10 +112,19 @@ def _whittaker(s: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarra
     interp = np.zeros((s.size, n))
     interp[np.arange(s.size), i] = 1.0 - u
     interp[np.arange(s.size), i + 1] = u
-    third = np.diff(np.eye(n), 3, axis=0) / step**3
     density = s.size / max(s[-1], step)
-    system = interp.T @ interp + density * SMOOTHING_LENGTH_M**6 * step * (third.T @ third)
+    # (D3 / step^3)^T (D3 / step^3) * step, D3 the third differences of unit spacing
+    system = interp.T @ interp + density * SMOOTHING_LENGTH_M**6 / step**5 * _third_difference_gram(n)
     return np.linalg.solve(system, interp.T @ values)
+
+
+@functools.lru_cache(maxsize=32)  # a few speeds in use at a time; 0.3 MB each at most
+def _third_difference_gram(n: int) -> np.ndarray:
+    """D^T D for D the (n - 3, n) third-difference matrix: built once per grid size, not per frame."""
+    third = np.diff(np.eye(n), 3, axis=0)
+    gram = third.T @ third
+    gram.flags.writeable = False  # shared between calls
+    return gram
 
 
 def path_gap_m(lane: Curve, path: Curve, p: ModeManagerParams) -> np.ndarray | None:

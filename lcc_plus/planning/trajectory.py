@@ -44,6 +44,18 @@ def curvature_of(s: np.ndarray, heading: np.ndarray) -> np.ndarray:
     return np.gradient(heading, s)
 
 
+def curvature_along(centre: Curve, length_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """(s, curvature) of y = centre(x), dense, over at least `length_m` of arc."""
+    s, _, _, heading = centre_geometry(centre, length_m)
+    return s, curvature_of(s, heading)
+
+
+def max_curvature(centre: Curve, length_m: float) -> float:
+    """Largest |curvature| [1/m] of y = centre(x) from the car to `length_m` of arc."""
+    s, k = curvature_along(centre, length_m)
+    return float(np.max(np.abs(k[(s >= 0.0) & (s <= length_m)]), initial=0.0))
+
+
 def build(stamp_s: float, centre: Curve, plan: SpeedPlan, offset: Offset | None, turn_signal: TurnSignal,
           confidence: float) -> Trajectory:
     """Trajectory along `centre` (+ `offset` along its normal) timed by `plan`."""

@@ -15,10 +15,19 @@ from one in our direction (two-way roads carry no such flag).
 """
 from __future__ import annotations
 
+import math
+
 from lcc_plus.common.types import LaneChangeTrigger, Lead, Perception
 from lcc_plus.planning.gap import lead_exists
 from lcc_plus.planning.lanes import LaneView
 from lcc_plus.planning.params import ModeManagerParams
+
+
+def lane_end_to_leave(view: LaneView, lane_end: tuple[float, int], p: ModeManagerParams) -> tuple[float, int]:
+    """The confirmed lane end (distance, side to move to) that the lane-end trigger reacts to:
+    nearer than `lane_end_trigger_m`, with a lane on that side; else (inf, 0)."""
+    end_m, side = lane_end
+    return (end_m, side) if end_m < p.lane_end_trigger_m and side and view.adjacent(side) else (math.inf, 0)
 
 
 class TriggerMonitor:
@@ -40,8 +49,8 @@ class TriggerMonitor:
         """Triggers whose condition holds now, with the direction each asks for; `lane_end` is the
         confirmed (distance, side) from lane_end.LaneEndTracker."""
         p, out = self.p, {}
-        end_m, end_side = lane_end
-        if end_m < p.lane_end_trigger_m and end_side and view.adjacent(end_side):
+        end_side = lane_end_to_leave(view, lane_end, p)[1]
+        if end_side:
             out[LaneChangeTrigger.LANE_END] = end_side
         lead = perception.lead
         v_lead = self._lead_speed(lead, ego_speed_mps)
