@@ -199,17 +199,43 @@ def test_model_path_veering_into_an_adjacent_lane_is_not_followed(left_lane, fol
 
 
 def test_unmarked_two_way_road_keeps_right():
-    h = Harness().engage()
+    # 5 m road, 1.85 m car: the keep-side half's middle is 1.25 m from the middle; with no one
+    # coming the car drives 0.5 m clear of the edge (1.075 m from the middle), never jumping there.
+    h = Harness(speed=8.0).engage()
     h.per = perception(width_m=5.0, left_lane=False, right_lane=False)
     h.run()
+    assert -1.25 <= h.traj.y_m[0] < -1.2
+    h.run(2.0)
+    assert h.traj.y_m[0] == pytest.approx(-1.075, abs=0.01)
+    oncoming = Lead(distance_m=100.0, relative_speed_mps=-20.0, lateral_offset_m=0.0, probability=0.9)
+    h.per = perception(width_m=5.0, left_lane=False, right_lane=False, lead_left=oncoming)  # meets in 5 s
+    h.run(1.0)
     assert h.traj.y_m[0] == pytest.approx(-1.25, abs=0.01)
-    h = Harness(keep_side="left").engage()
+    h.per = perception(width_m=5.0, left_lane=False, right_lane=False)  # beside: the camera lost it
+    h.run(1.5)
+    assert h.traj.y_m[0] == pytest.approx(-1.25, abs=0.01)
+    h.run(2.0)
+    assert h.traj.y_m[0] == pytest.approx(-1.075, abs=0.01)
+    h = Harness(keep_side="left", speed=8.0).engage()
     h.per = perception(width_m=5.0, left_lane=False, right_lane=False)
-    h.run()
-    assert h.traj.y_m[0] == pytest.approx(1.25, abs=0.01)
+    h.run(2.0)
+    assert h.traj.y_m[0] == pytest.approx(1.075, abs=0.01)
     h.per = perception(width_m=3.5, left_lane=False, right_lane=False)  # one-way width: the middle
     h.run()
     assert h.traj.y_m[0] == pytest.approx(0.0, abs=0.01)
+
+
+def test_a_frame_without_the_far_edge_keeps_the_two_way_place():
+    # Hairpin: the model sees the left edge to 0 m for a few frames; the road is still two-way.
+    h = Harness(speed=8.0).engage()
+    h.per = perception(width_m=5.0, left_lane=False, right_lane=False)
+    h.run(2.0)
+    place = h.traj.y_m[0]
+    blind = perception(width_m=5.0, left_lane=False, right_lane=False)
+    blind.lane_lines[1] = LaneLine()  # no left edge: no measured width
+    h.per = blind
+    h.run(0.3)
+    assert h.traj.y_m[0] == pytest.approx(place, abs=0.05)
 
 
 @pytest.mark.parametrize("bad", [

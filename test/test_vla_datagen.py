@@ -110,3 +110,27 @@ def test_a_parked_car_the_expert_passes_is_still_the_labelled_lead():
     assert labelled.lead.probability == 1.0 and labelled.lead.relative_speed_mps < -1.0
     assert labelled.lead.distance_m < ahead  # bumper to bumper, the nearest parked car ahead
     assert labelled.path_y_m is passing.path_y_m  # the path label still passes it
+
+
+@pytest.mark.parametrize("scenario", ["narrow_curves", "urban_two_way_slow_lead"])
+def test_an_oncoming_car_is_the_labelled_left_lead(scenario):
+    """One lanelet both ways share (narrow_curves) or an opposite lanelet (urban): the oncoming car
+    is the left lead, closing faster than the ego drives, and never the ego lane's lead."""
+    from sim_helpers import follow_command
+
+    from lcc_plus.common.types import TakeoverDemand
+    from lcc_plus.sim import ground_truth, scenarios
+    from lcc_plus.sim.world import World
+
+    world = World(scenarios.get(scenario), 0, render=False)
+    seen = []
+    while world.time_s < 14.0:
+        world.step(follow_command(world), TakeoverDemand())
+        lead, left, _ = ground_truth.lane_leads(world)
+        if left.probability == 1.0:
+            seen.append(left.distance_m)
+            assert left.relative_speed_mps < -world.vehicle.state.speed_mps - 5.0
+            if left.distance_m < 100.0:  # (further on, round a bend, the projection on our line is rough)
+                assert abs(left.lateral_offset_m) < 0.5  # in the middle of the oncoming side
+        assert lead.probability == 0.0 or lead.relative_speed_mps > -world.vehicle.state.speed_mps - 1.0
+    assert len(seen) > 20 and seen[-1] < seen[0] - 50.0

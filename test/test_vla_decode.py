@@ -72,6 +72,16 @@ def test_round_trip_recovers_the_ground_truth():
     assert (p.stamp_s, p.model_id) == (7.0, "m@1234")
 
 
+def test_lead_distance_code_resolves_near_range_finer_than_far():
+    d = np.array([0.0, 5.0, 15.0, 50.0, 150.0, 200.0])
+    np.testing.assert_allclose(dec.lead_distance_m(dec.lead_distance_code(d)), d, atol=1e-9)
+    # The same output error costs metres near the car and tens of metres far away.
+    near = dec.lead_distance_m(dec.lead_distance_code(15.0) + 0.1) - 15.0
+    far = dec.lead_distance_m(dec.lead_distance_code(150.0) + 0.1) - 150.0
+    assert 2.0 < near < 3.0 and 15.0 < far < 17.0
+    assert dec.lead_distance_m(-0.3) == 0.0  # a raw output below zero is a lead at the bumper, not behind it
+
+
 def test_a_hairpin_path_comes_back_at_another_speed_from_the_same_geometry():
     # R = 30 m, as the first hairpin of hairpins_slow_tractor: 5 s at 8 m/s bends the path by 70 degrees.
     line = _line_ahead(30.0)

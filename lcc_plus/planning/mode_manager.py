@@ -60,6 +60,7 @@ from lcc_plus.planning.speed_policy import (
     stop_plan,
 )
 from lcc_plus.planning.triggers import TriggerMonitor, lane_end_to_leave
+from lcc_plus.planning.two_way import TwoWayPlacement
 
 ENGAGED = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.OVERRIDE, Mode.TAKEOVER_REQUESTED)
 PLANNING = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.TAKEOVER_REQUESTED, Mode.MRM)
@@ -120,7 +121,7 @@ class ModeManager:
         self._lane_end: tuple[float, int] = (math.inf, 0)
         self._nudge_doubt_since: float | None = None
         self._width_m = p.lane_width_default_m
-        self._prev_crossed_m: float | None = None
+        self._nearest_crossed_m: float | None = None  # of the line a lane change crosses
         self._lever = Lever.NONE
         self._override_quiet_since: float | None = None
         self._no_reference_since: float | None = None
@@ -136,6 +137,7 @@ class ModeManager:
         self._ego_ok = True
         self._lane_ref: Curve | None = None
         self._keep_shift_m = 0.0  # lane reference minus ego lane centre (the frame of Lead.lateral_offset_m)
+        self._two_way = TwoWayPlacement(p)
 
     # -- public helpers for the node -----------------------------------------------------------
     def set_speed_limit(self, speed_limit_mps: float) -> None:
@@ -191,7 +193,7 @@ class ModeManager:
             self._width_m += 0.1 * (view.width_m - self._width_m)
         self._track_lane_index(view)
         self._lane_end = self._lane_ends.update(self._odo_m, view.lane_end())
-        self._lane_ref, self._keep_shift_m = self._lane_reference(view)
+        self._lane_ref, self._keep_shift_m = self._lane_reference(view, now, dt, speed, perception)
         path = model_path(perception, self.p, self._lane_ref)
         has_reference = view.centre(0) is not None or path is not None
         if has_reference or self.mode not in ENGAGED:
@@ -328,24 +330,27 @@ class ModeManager:
     def _track_lane_index(self, view: LaneView) -> None:
         """Follow the perception re-indexing its lanes as the car crosses the line of a lane change.
 
-        Only one jump by about a lane width towards the manoeuvre's side counts, so line jumps
-        from merges, splits or a bad fit cannot move the target lane.
+        While the car moves towards the line on the manoeuvre side, that line only comes nearer;
+        once crossed, the perception reports the next line there instead, a lane width further
+        out. The model may blend the two over a few frames and be 0.5 m off on each, so the
+        rise is measured from the nearest the line has been, not frame to frame (a right
+        change on the highway re-indexed by 1.6 m over 5 frames and was missed: the target
+        became the shoulder). Only one rise of about a lane width counts, so line jumps from
+        merges, splits or a bad fit cannot move the target lane further.
         """
         lc = self.lane_change
         if lc is None or lc.phase != LaneChangePhase.EXECUTE or lc.returning or lc.committed_lanes_shifted:
-            self._prev_crossed_m = None
+            self._nearest_crossed_m = None
             return
-        # The line on the manoeuvre side is the one being crossed; once crossed, the perception
-        # reports the next one there: its offset jumps by a lane width (the lane itself may be
-        # too narrow to measure, e.g. where it ends).
         line = view.line(LINE_EGO_LEFT if lc.direction > 0 else LINE_EGO_RIGHT)
-        y = float(line(0.0)) if line is not None else None
-        width = self._width_m
-        if y is not None and self._prev_crossed_m is not None:
-            jump = (y - self._prev_crossed_m) * lc.direction
-            if 0.5 * width < jump < 1.5 * width:
-                lc.shift(lc.direction)
-        self._prev_crossed_m = y
+        if line is None:
+            return
+        distance = float(line(0.0)) * lc.direction
+        nearest = distance if self._nearest_crossed_m is None else min(self._nearest_crossed_m, distance)
+        if self.p.lane_reindex_fraction * self._width_m < distance - nearest < 1.5 * self._width_m:
+            lc.shift(lc.direction)
+            nearest = None
+        self._nearest_crossed_m = nearest
 
     def _static_refusal(self, direction: int, speed: float, view: LaneView, perception: Perception,
                         rear: RearSensing, takeover: TakeoverDemand) -> str:
@@ -571,13 +576,21 @@ class ModeManager:
             v = min(v, self.speed_limit_mps)
         return max(v, 0.0)
 
-    def _lane_reference(self, view: LaneView) -> tuple[Curve | None, float]:
-        """Centre of the lane to keep: the chosen branch at forks, the keep-side half of an
-        unmarked two-way road; and its shift from the ego lane centre."""
+    def _lane_reference(self, view: LaneView, now: float, dt: float, speed: float,
+                        perception: Perception) -> tuple[Curve | None, float]:
+        """Centre of the lane to keep: the chosen branch at forks, the keep side of an unmarked
+        two-way road (two_way.py); and its shift from the ego lane centre."""
         lane = self._forks.reference(view, self._forks.update(view, self.fork_preference))
-        if lane is not None and view.unmarked_two_way():
-            keep = -0.25 * view.width_m if self.p.keep_side == "right" else 0.25 * view.width_m
+        # A frame without a measured width (a line the model sees to 0 m in a hairpin) cannot tell
+        # the road's kind: it keeps the last one rather than jump to the road's middle.
+        two_way = view.unmarked_two_way() if view.width_measured else self._two_way.offset_m is not None
+        if lane is not None and two_way:
+            keep_right = self.p.keep_side == "right"
+            oncoming = perception.lead_left if keep_right else perception.lead_right
+            offset = self._two_way.update(now, dt, view.width_m, speed, oncoming)
+            keep = -offset if keep_right else offset
             return _shifted(lane, keep), keep
+        self._two_way.reset()
         return lane, 0.0
 
     def _reference(self, view: LaneView, path: Curve | None) -> tuple[Curve | None, traj_builder.Offset | None]:

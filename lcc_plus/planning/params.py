@@ -27,6 +27,14 @@ class ModeManagerParams:
                                       unit="m", min=3.0, max=10.0)
     two_way_max_width_m: float = spec("widest unmarked road taken as one two-way carriageway (between bare edges)",
                                       unit="m", min=4.0, max=12.0)
+    two_way_edge_clearance_m: float = spec("on an empty unmarked two-way road, keep this clear of the keep-side edge "
+                                           "(nearer the middle, never over it)", unit="m", min=0.0, max=2.0)
+    two_way_oncoming_s: float = spec("back to the middle of the keep-side half when an oncoming vehicle is "
+                                     "this many seconds away", unit="s", min=1.0, max=30.0)
+    two_way_oncoming_hold_s: float = spec("stay there this long after the oncoming vehicle was last seen",
+                                          unit="s", min=0.0, max=10.0)
+    two_way_shift_rate_mps: float = spec("how fast the place on a two-way road moves sideways", unit="m/s",
+                                         min=0.05, max=2.0)
     lane_loss_takeover_s: float = spec("no usable lane reference for this long -> takeover request",
                                        unit="s", min=0.0, max=10.0)
     fallback_decel_mps2: float = spec("deceleration while no lane reference is usable", unit="m/s^2",
@@ -60,6 +68,8 @@ class ModeManagerParams:
     complete_hold_s: float = spec("COMPLETE phase with the indicator going off (R79 <= 0.5 s)", unit="s",
                                   min=0.0, max=0.5)
     unsafe_cycles_to_cancel: int = spec("consecutive unsafe gap checks before cancel or abort", min=1, max=50)
+    lane_reindex_fraction: float = spec("the crossed line moving this many lane widths away from the nearest it "
+                                        "came marks the perception's switch to the new lane", min=0.2, max=0.9)
     abort_max_progress: float = spec("abort only if the return keeps the offset below this fraction of a lane",
                                      min=0.0, max=1.0)
     return_lat_accel_mps2: float = spec("lateral acceleration of a cancel or abort back to the origin lane",

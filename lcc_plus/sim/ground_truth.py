@@ -478,20 +478,31 @@ def leads(world, plan: PathPlan) -> tuple[Lead, Lead, Lead]:
     lane = net.lanes[plan.own_chain[0]]
     width = float(lane.width_at(world.lane_pos.s_m)) if world.lane_pos else 3.5
     sides = {1: lane.left_id is not None, -1: lane.right_id is not None}
+    # A two-way road's left slot is the oncoming side: the opposite lanelet, or the far half of a
+    # lanelet both directions share. The planner needs its vehicles before it uses that side
+    # (passes, lane changes); left out, the model never learnt to report oncoming cars.
+    shared = not lane.one_way and lane.left_id is None
+    opposite = lane.left_id is None and lane.opposite_id is not None
     best: dict[int, Lead | None] = {0: None, 1: None, -1: None}
     for a, sa, da in zip(agents, s, d):
         g = sa - 0.5 * a.length_m - (plan.s0_m + front)
         if g < 0 or g > 200.0:
             continue
         d_rel = da - float(np.interp(sa, plan.line.s, plan.offset_m))
+        centre = 0.0  # of the lead's lane, from the ego lanelet's centre line
         if abs(d_rel) < 0.5 * (a.width_m + vp.width_m) + 0.3:
             k = 0
+        elif shared and d_rel > 0.0 and da <= 0.5 * width + 0.5:
+            k, centre = 1, 0.25 * width
+        elif opposite and d_rel > 0.0 and abs(da - width) <= 0.5 * width:
+            k, centre = 1, width
         else:
             k = int(round(d_rel / width))
             if k not in (1, -1) or not sides[k] or abs(d_rel - k * width) > 0.5 * width:
                 continue
+            centre = k * width
         v_rel = a.speed_mps * math.cos(a.yaw_rad - float(plan.line.heading_at(sa))) - world.vehicle.state.speed_mps
         if best[k] is None or g < best[k].distance_m:
             # LeadEstimate.msg: the lead's centre relative to that lane's centre line.
-            best[k] = Lead(float(g), float(v_rel), float(da - k * width), 1.0)
+            best[k] = Lead(float(g), float(v_rel), float(da - centre), 1.0)
     return tuple(best[k] or Lead() for k in (0, 1, -1))

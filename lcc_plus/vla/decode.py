@@ -10,8 +10,10 @@ One output row is a flat float32 vector. Slices (see `LAYOUT`):
   lines     4 x (y at LINE_X_M / 5, x_max / 100, existence logit, 5 line-type logits),
             order LEFT_OUTER, EGO_LEFT, EGO_RIGHT, RIGHT_OUTER; the cubic is the exact fit
             through the 4 sampled points (better conditioned to learn than raw coefficients).
-  leads     3 x (distance / 100, relative speed / 10, lateral offset / 2, existence logit),
-            order ego lane, left lane, right lane.
+  leads     3 x (log(1 + distance / 10 m), relative speed / 10, lateral offset / 2, existence
+            logit), order ego lane, left lane, right lane. The log makes a metre near the car
+            count more than one far away (layout v2's distance / 100 let the network put a
+            parked car 15 m ahead at 0 m for the loss of a 15 m miss at 150 m: parked_village).
   progress  lane-change progress (0..1, linear).
   conf      confidence logit: P(path lateral RMS error <= the training threshold).
 Scales keep every regression target near unit range.
@@ -24,7 +26,7 @@ import numpy as np
 
 from lcc_plus.common.types import EgoState, Intent, LaneLine, Lead, LineType, Perception
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 PATH_T_S = np.arange(0.0, 5.01, 0.5)            # 11 speeds over 5 s
 # Arc lengths of the geometry: 5 s at up to 34 m/s (122 km/h), densest where the controller looks.
 PATH_S_M = np.array([0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 50.0, 60.0, 70.0,
@@ -37,7 +39,7 @@ LINE_X_M = np.array([0.0, 10.0, 25.0, 45.0])    # where each lane line is sample
 N_LINE_TYPES = len(LineType)
 PATH_DV_SCALE_MPS = 5.0
 LINE_Y_SCALE_M, LINE_XMAX_SCALE_M = 5.0, 100.0
-LEAD_D_SCALE_M, LEAD_V_SCALE_MPS, LEAD_Y_SCALE_M = 100.0, 10.0, 2.0
+LEAD_D_REF_M, LEAD_V_SCALE_MPS, LEAD_Y_SCALE_M = 10.0, 10.0, 2.0
 _LINE_WIDTH = LINE_X_M.size + 2 + N_LINE_TYPES
 _LEAD_WIDTH = 4
 # y = V @ c at LINE_X_M: the inverse maps the four samples back to cubic coefficients.
@@ -151,7 +153,7 @@ def encode(gt: Perception, ego: EgoState, line_ahead_xy_m: np.ndarray | None = N
         target[o + 3] = 1.0 if exists else 0.0
         mask[o + 3] = 1.0
         if exists:
-            target[o:o + 3] = (lead.distance_m / LEAD_D_SCALE_M, lead.relative_speed_mps / LEAD_V_SCALE_MPS,
+            target[o:o + 3] = (lead_distance_code(lead.distance_m), lead.relative_speed_mps / LEAD_V_SCALE_MPS,
                                lead.lateral_offset_m / LEAD_Y_SCALE_M)
             mask[o:o + 3] = 1.0
     target[LAYOUT.progress] = float(np.clip(gt.lane_change_progress, 0.0, 1.0))
@@ -162,6 +164,16 @@ def encode(gt: Perception, ego: EgoState, line_ahead_xy_m: np.ndarray | None = N
 def line_offset(i: int) -> int:
     """Start of lane line i: 4 y samples, x_max, existence logit, type logits."""
     return LAYOUT.lines.start + i * _LINE_WIDTH
+
+
+def lead_distance_code(distance_m: float | np.ndarray) -> float | np.ndarray:
+    """The lead distance as the network outputs it (see the layout above)."""
+    return np.log1p(np.maximum(distance_m, 0.0) / LEAD_D_REF_M)
+
+
+def lead_distance_m(code: float | np.ndarray) -> float | np.ndarray:
+    """Inverse of lead_distance_code; never negative."""
+    return LEAD_D_REF_M * np.expm1(np.maximum(code, 0.0))
 
 
 def lead_offset(j: int) -> int:
@@ -244,7 +256,7 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
     leads = []
     for i in range(3):
         o = lead_offset(i)
-        leads.append(Lead(distance_m=float(max(0.0, raw[o] * LEAD_D_SCALE_M)),
+        leads.append(Lead(distance_m=float(lead_distance_m(raw[o])),
                           relative_speed_mps=float(raw[o + 1] * LEAD_V_SCALE_MPS),
                           lateral_offset_m=float(raw[o + 2] * LEAD_Y_SCALE_M),
                           probability=float(_sigmoid(raw[o + 3]))))
