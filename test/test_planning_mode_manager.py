@@ -289,6 +289,43 @@ def test_driver_lane_change_timing_and_indicator():
     assert h.intent.intent == IntentKind.KEEP_LANE
 
 
+def _change_right_until_execute() -> Harness:
+    h = Harness().engage()
+    h.run(0.1, lever=Lever.RIGHT)
+    while h.status.lane_change_phase != LaneChangePhase.EXECUTE:
+        assert h.t < 10.0
+        h.run()
+    return h
+
+
+def test_a_re_index_blended_over_frames_moves_the_target_once():
+    # The model hands over from the old lane's lines to the new lane's over 5 frames, 0.4 m a
+    # frame: no frame-to-frame jump is near a lane width, yet the car has crossed.
+    h = _change_right_until_execute()
+    for offset_m in (-0.4, -0.8, -1.3):         # towards the right line (at -1.75 - offset)
+        h.per = perception(offset_m=offset_m)
+        h.run()
+    for offset_m in (-0.95, -0.55, -0.15, 0.25, 0.45, 0.45, 0.3):  # right line -0.8 .. -2.2
+        h.per = perception(offset_m=offset_m)
+        h.run()
+    lc = h.mm.lane_change
+    assert lc is not None and (lc.origin_rel, lc.target_rel) == (1, 0)
+    h.per = perception(offset_m=1.6)           # a later jump (a bad fit) moves nothing further
+    h.run()
+    h.per = perception(offset_m=0.2)
+    h.run()
+    assert (lc.origin_rel, lc.target_rel) == (1, 0)
+
+
+def test_line_noise_while_approaching_the_crossed_line_is_no_re_index():
+    h = _change_right_until_execute()
+    for offset_m in (-0.3, -0.7, -0.4, -1.0, -0.7, -1.2, -0.95):  # +-0.3 m jitter on the way over
+        h.per = perception(offset_m=offset_m)
+        h.run()
+    lc = h.mm.lane_change
+    assert lc is not None and (lc.origin_rel, lc.target_rel) == (0, -1)
+
+
 @pytest.mark.parametrize("setup, reason", [
     (lambda h: setattr(h, "per", perception(types=(LineType.SOLID, LineType.DASHED))), "solid line"),
     (lambda h: setattr(h, "per", perception(left_lane=False)), "no adjacent lane"),
