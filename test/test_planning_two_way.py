@@ -4,8 +4,9 @@ import math
 import pytest
 
 from lcc_plus.common.types import Lead
+from lcc_plus.planning.gap import oncoming_within_s
 from lcc_plus.planning.params import ModeManagerParams
-from lcc_plus.planning.two_way import TwoWayPlacement, oncoming_within_s
+from lcc_plus.planning.two_way import TwoWayPlacement
 
 P = ModeManagerParams.from_config()
 

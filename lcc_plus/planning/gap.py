@@ -43,6 +43,14 @@ def lead_exists(lead: Lead, p: ModeManagerParams) -> bool:
     return all(map(math.isfinite, vals)) and lead.probability >= p.lead_probability_min and lead.distance_m >= 0.0
 
 
+def oncoming_within_s(lead: Lead, ego_speed_mps: float, p: ModeManagerParams) -> float:
+    """Seconds until `lead` meets the ego if it drives towards it (faster than `stopped_speed_mps`
+    over ground against our direction); inf otherwise. `ego_speed_mps` >= 0."""
+    if not lead_exists(lead, p) or ego_speed_mps + lead.relative_speed_mps >= -p.stopped_speed_mps:
+        return math.inf
+    return lead.distance_m / -lead.relative_speed_mps
+
+
 def rear_usable(rear: RearSensing, p: ModeManagerParams) -> bool:
     return bool(rear.available) and math.isfinite(rear.rear_range_m) and rear.rear_range_m >= p.rear_range_min_m
 

@@ -43,7 +43,7 @@ from lcc_plus.common.types import (
 )
 from lcc_plus.planning import trajectory as traj_builder
 from lcc_plus.planning.forks import PREFERENCE_BY_NAME, ForkSelector
-from lcc_plus.planning.gap import assess_gap, lead_exists, rear_usable
+from lcc_plus.planning.gap import assess_gap, lead_exists, oncoming_within_s, rear_usable
 from lcc_plus.planning.lane_change import LaneChange
 from lcc_plus.planning.lane_end import LaneEndTracker
 from lcc_plus.planning.lane_rules import lane_change_allowed
@@ -372,7 +372,7 @@ class ModeManager:
 
     def _oncoming(self, direction: int, speed: float, perception: Perception) -> bool:
         lead = perception.lead_left if direction > 0 else perception.lead_right
-        return lead_exists(lead, self.p) and speed + lead.relative_speed_mps < -self.p.stopped_speed_mps
+        return oncoming_within_s(lead, speed, self.p) < math.inf
 
     def _lane_change_logic(self, now: float, speed: float, view: LaneView, perception: Perception,
                            rear: RearSensing, takeover: TakeoverDemand, lever_edge: Lever) -> None:
@@ -583,7 +583,7 @@ class ModeManager:
         lane = self._forks.reference(view, self._forks.update(view, self.fork_preference))
         # A frame without a measured width (a line the model sees to 0 m in a hairpin) cannot tell
         # the road's kind: it keeps the last one rather than jump to the road's middle.
-        two_way = view.unmarked_two_way() if view.width_measured else self._two_way.offset_m is not None
+        two_way = view.unmarked_two_way() if view.width_measured else self._two_way.active
         if lane is not None and two_way:
             keep_right = self.p.keep_side == "right"
             oncoming = perception.lead_left if keep_right else perception.lead_right

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lcc_plus.common.types import Lead
-from lcc_plus.planning.gap import lead_exists
+from lcc_plus.planning.gap import lead_exists, oncoming_within_s
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
 
@@ -65,12 +65,11 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
     if passing_blind_spot:
         return NudgeChoice(0.0, "stopped vehicle ahead: vehicle beside in the passing lane")
     if lead_exists(passing_lead, p):
-        v_other = ego_speed_mps + passing_lead.relative_speed_mps
-        closing = ego_speed_mps - v_other
-        if v_other < -p.stopped_speed_mps:
-            if closing > 0.0 and passing_lead.distance_m / closing < p.oncoming_time_min_s:
-                return NudgeChoice(0.0, "stopped vehicle ahead: oncoming traffic too close to pass")
-        elif passing_lead.distance_m < obstacle.distance_m + p.nudge_obstacle_length_m + p.vehicle_length_m:
+        meets_s = oncoming_within_s(passing_lead, ego_speed_mps, p)
+        if meets_s < p.oncoming_time_min_s:
+            return NudgeChoice(0.0, "stopped vehicle ahead: oncoming traffic too close to pass")
+        if math.isinf(meets_s) and (passing_lead.distance_m
+                                    < obstacle.distance_m + p.nudge_obstacle_length_m + p.vehicle_length_m):
             return NudgeChoice(0.0, "stopped vehicle ahead: passing lane occupied")
     if model_clears is False:
         return NudgeChoice(0.0, "stopped vehicle ahead: the model does not pass it")

@@ -13,20 +13,8 @@ from __future__ import annotations
 import math
 
 from lcc_plus.common.types import Lead
-from lcc_plus.planning.gap import lead_exists
+from lcc_plus.planning.gap import oncoming_within_s
 from lcc_plus.planning.params import ModeManagerParams
-
-
-def oncoming_within_s(lead: Lead, ego_speed_mps: float, p: ModeManagerParams) -> float:
-    """Seconds until `lead` (a vehicle on the oncoming side) meets the ego; inf if it is not
-    coming towards it."""
-    if not lead_exists(lead, p):
-        return math.inf
-    v_other = ego_speed_mps + lead.relative_speed_mps
-    closing = ego_speed_mps - v_other
-    if v_other >= -p.stopped_speed_mps or closing <= 0.0:
-        return math.inf
-    return lead.distance_m / closing
 
 
 class TwoWayPlacement:
@@ -36,6 +24,11 @@ class TwoWayPlacement:
         self.p = p
         self.offset_m: float | None = None  # from the middle, towards the keep side
         self._hold_until_s = -math.inf
+
+    @property
+    def active(self) -> bool:
+        """It placed the car on the last cycle (the road was taken as unmarked two-way)."""
+        return self.offset_m is not None
 
     def reset(self) -> None:
         self.offset_m, self._hold_until_s = None, -math.inf
