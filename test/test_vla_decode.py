@@ -82,6 +82,20 @@ def test_lead_distance_code_resolves_near_range_finer_than_far():
     assert dec.lead_distance_m(-0.3) == 0.0  # a raw output below zero is a lead at the bumper, not behind it
 
 
+@pytest.mark.parametrize("ego_speed_mps", [0.0, 2.0, 10.0, 25.0])
+def test_a_parked_lead_is_learnt_as_standing_at_any_ego_speed(ego_speed_mps):
+    ego = EgoState(speed_mps=ego_speed_mps)
+    gt = _ground_truth(20.0)
+    gt.lead = Lead(15.0, -ego_speed_mps, -1.5, 1.0)       # parked: closes at the ego speed
+    gt.lead_left = Lead(60.0, -ego_speed_mps - 8.0, 0.0, 1.0)  # oncoming at 8 m/s
+    labels = dec.encode(gt, ego)
+    assert labels.target[dec.lead_offset(0) + 1] == pytest.approx(0.0, abs=1e-6)
+    assert labels.target[dec.lead_offset(1) + 1] * dec.LEAD_V_SCALE_MPS == pytest.approx(-8.0, abs=1e-5)
+    # The same raw output read at another ego speed keeps the lead standing, not closing at the old speed.
+    p = dec.decode(dec.encode_raw(gt, ego), EgoState(speed_mps=ego_speed_mps + 3.0), Intent())
+    assert p.lead.relative_speed_mps == pytest.approx(-ego_speed_mps - 3.0, abs=1e-5)
+
+
 def test_a_hairpin_path_comes_back_at_another_speed_from_the_same_geometry():
     # R = 30 m, as the first hairpin of hairpins_slow_tractor: 5 s at 8 m/s bends the path by 70 degrees.
     line = _line_ahead(30.0)

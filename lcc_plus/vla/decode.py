@@ -10,10 +10,14 @@ One output row is a flat float32 vector. Slices (see `LAYOUT`):
   lines     4 x (y at LINE_X_M / 5, x_max / 100, existence logit, 5 line-type logits),
             order LEFT_OUTER, EGO_LEFT, EGO_RIGHT, RIGHT_OUTER; the cubic is the exact fit
             through the 4 sampled points (better conditioned to learn than raw coefficients).
-  leads     3 x (log(1 + distance / 10 m), relative speed / 10, lateral offset / 2, existence
+  leads     3 x (log(1 + distance / 10 m), speed over ground / 10, lateral offset / 2, existence
             logit), order ego lane, left lane, right lane. The log makes a metre near the car
             count more than one far away (layout v2's distance / 100 let the network put a
             parked car 15 m ahead at 0 m for the loss of a 15 m miss at 150 m: parked_village).
+            The speed is the lead's along the ego heading (relative speed + ego speed; oncoming
+            cars negative), so a parked car is 0 at any ego speed: layout v3 learnt the relative
+            speed, saw parked cars almost only from a car at village speed, and read a parked car
+            as closing at 10 m/s while the car stood behind it (parked_village takeovers).
   progress  lane-change progress (0..1, linear).
   conf      confidence logit: P(path lateral RMS error <= the training threshold).
 Scales keep every regression target near unit range.
@@ -26,7 +30,7 @@ import numpy as np
 
 from lcc_plus.common.types import EgoState, Intent, LaneLine, Lead, LineType, Perception
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 PATH_T_S = np.arange(0.0, 5.01, 0.5)            # 11 speeds over 5 s
 # Arc lengths of the geometry: 5 s at up to 34 m/s (122 km/h), densest where the controller looks.
 PATH_S_M = np.array([0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 50.0, 60.0, 70.0,
@@ -123,7 +127,7 @@ def encode(gt: Perception, ego: EgoState, line_ahead_xy_m: np.ndarray | None = N
     target = np.zeros(OUTPUT_SIZE, np.float32)
     mask = np.zeros(OUTPUT_SIZE, np.float32)
     line_type = np.full(4, -1, np.int64)
-    v = float(ego.speed_mps)
+    v = max(0.0, float(ego.speed_mps))
     path = resample_path(gt)
     xy = path_stations(gt.path_x_m, gt.path_y_m) if line_ahead_xy_m is None else np.asarray(line_ahead_xy_m, float)
     reached = np.all(np.isfinite(xy), axis=1)
@@ -153,7 +157,7 @@ def encode(gt: Perception, ego: EgoState, line_ahead_xy_m: np.ndarray | None = N
         target[o + 3] = 1.0 if exists else 0.0
         mask[o + 3] = 1.0
         if exists:
-            target[o:o + 3] = (lead_distance_code(lead.distance_m), lead.relative_speed_mps / LEAD_V_SCALE_MPS,
+            target[o:o + 3] = (lead_distance_code(lead.distance_m), (lead.relative_speed_mps + v) / LEAD_V_SCALE_MPS,
                                lead.lateral_offset_m / LEAD_Y_SCALE_M)
             mask[o:o + 3] = 1.0
     target[LAYOUT.progress] = float(np.clip(gt.lane_change_progress, 0.0, 1.0))
@@ -177,7 +181,7 @@ def lead_distance_m(code: float | np.ndarray) -> float | np.ndarray:
 
 
 def lead_offset(j: int) -> int:
-    """Start of lead j: distance, relative speed, lateral offset, existence logit."""
+    """Start of lead j: distance, speed over ground, lateral offset, existence logit."""
     return LAYOUT.leads.start + j * _LEAD_WIDTH
 
 
@@ -257,7 +261,7 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
     for i in range(3):
         o = lead_offset(i)
         leads.append(Lead(distance_m=float(lead_distance_m(raw[o])),
-                          relative_speed_mps=float(raw[o + 1] * LEAD_V_SCALE_MPS),
+                          relative_speed_mps=float(raw[o + 1] * LEAD_V_SCALE_MPS - v),
                           lateral_offset_m=float(raw[o + 2] * LEAD_Y_SCALE_M),
                           probability=float(_sigmoid(raw[o + 3]))))
     return Perception(

@@ -132,6 +132,7 @@ def offline_metrics(raw: np.ndarray, data, idx: np.ndarray, threshold_m: float) 
         if exists.any():
             out[f"{name}_distance_error_m_mean"] = float(np.abs(dec.lead_distance_m(raw[exists, o])
                                                                 - dec.lead_distance_m(target[exists, o])).mean())
+            # Ground speeds of one frame differ by exactly the relative speeds' difference.
             out[f"{name}_relative_speed_error_mps_mean"] = float(
                 np.abs(raw[exists, o + 1] - target[exists, o + 1]).mean() * dec.LEAD_V_SCALE_MPS)
     out["lane_change_progress_mae"] = float(np.abs(np.clip(raw[:, dec.LAYOUT.progress], 0, 1)
