@@ -227,6 +227,43 @@ def test_a_stopped_car_passed_beside_is_not_braked_for(offset_m, brakes):
     assert_sound(f.outputs)
 
 
+def lead_by_time(distance_m, relative_speed_mps):
+    """A lead whose range and relative speed follow the frame's stamp (callables of time)."""
+    def mutate(q):
+        q.lead = Lead(distance_m=distance_m(q.stamp_s), relative_speed_mps=relative_speed_mps(q.stamp_s),
+                      probability=0.9)
+        return q
+    return mutate
+
+
+def test_a_lead_the_model_calls_closing_while_its_range_stays_put_is_not_braked_for():
+    # A parked car 2 m ahead of the standing ego; after 0.5 s the model reads it as creeping in at
+    # 2 m/s (TTC 1 s) while the range it gives does not shrink.
+    f = engaged_feed()
+    t0 = f.now_s
+    f.mutate["vla_action"] = lead_by_time(lambda t: 2.0, lambda t: 0.0 if t < t0 + 0.5 else -2.0)
+    outs = f.run(1.5)
+    assert first_index(outs, lambda o: o.command.source == CommandSource.EMERGENCY) is None
+    late = outs[-1]
+    assert check(late, "ttc_lead_s").value == pytest.approx(1.0) and not check(late, "ttc_lead_s").active
+    seen = check(late, "lead_range_closing_mps")
+    assert seen.active and seen.value == pytest.approx(0.0) and seen.limit == pytest.approx(1.0)
+    assert_sound(f.outputs)
+
+
+def test_a_lead_whose_range_shrinks_with_the_claimed_speed_is_braked_for():
+    # The same car, but the range bears the model out: it closes at 2 m/s from 4 m.
+    f = engaged_feed()
+    t0 = f.now_s
+    f.mutate["vla_action"] = lead_by_time(lambda t: 4.0 - 2.0 * max(0.0, t - t0 - 0.5),
+                                          lambda t: 0.0 if t < t0 + 0.5 else -2.0)
+    outs = f.run(1.5)
+    i = first_index(outs, lambda o: o.command.source == CommandSource.EMERGENCY)
+    assert i is not None and "ttc_lead_s" in outs[i].report.veto_reason
+    assert not check(outs[i], "lead_range_closing_mps").active
+    assert_sound(f.outputs)
+
+
 def test_rss_gap_is_reported_without_acting():
     f = engaged_feed()
     f.mutate["vla_action"] = with_lead(Lead(distance_m=20.0, relative_speed_mps=-0.5, probability=0.9))

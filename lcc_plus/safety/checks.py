@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -43,6 +44,54 @@ def ttc_check(lead: Lead, min_probability: float, ttc_limit_s: float) -> Check:
     if lead.probability >= min_probability and lead.relative_speed_mps < 0.0:
         ttc = max(lead.distance_m, 0.0) / -lead.relative_speed_mps
     return Check("ttc_lead_s", ttc, ttc_limit_s, ttc < ttc_limit_s, Severity.IMMINENT)
+
+
+_STAMP_TOLERANCE_S = 1e-3  # frames 0.1 s apart are 0.2 s apart two frames on, whatever the rounding
+
+
+class LeadRange:
+    """The range of the model's ego-lane lead over its last frames, to confirm that the gap a TTC
+    check reads from the model's relative speed really shrinks.
+
+    The model's relative speed is one frame's guess; its range, frame after frame, is a second
+    witness. A lead whose range stays put or grows while the model says it closes is not
+    confirmed: a parked car read as creeping towards the standing ego, or the blend of two cars
+    while the model hands the lead over from the one being passed to the next (parked_village,
+    model 8d7c853e: both stopped the car for nothing). A lead that was not there a window ago
+    (a cut-in) and a history shorter than the window leave the model's word standing, so a
+    lead that appears close is judged at once."""
+
+    def __init__(self, window_s: float, fraction: float):
+        self.window_s = window_s
+        self.fraction = fraction
+        self._frames: deque[tuple[float, float | None]] = deque()  # (stamp [s], range [m] or None: no lead)
+
+    def record(self, stamp_s: float, distance_m: float | None) -> None:
+        """One model frame: the range of its ego-lane lead, None when it has none."""
+        if self._frames and stamp_s <= self._frames[-1][0]:
+            if stamp_s == self._frames[-1][0]:
+                return  # the same frame again
+            self._frames.clear()  # time ran back (a replayed bag, a clock reset): old ranges mean nothing now
+        self._frames.append((stamp_s, distance_m))
+        while len(self._frames) > 2 and stamp_s - self._frames[1][0] >= self.window_s - _STAMP_TOLERANCE_S:
+            self._frames.popleft()  # keep one frame at least a window old
+
+    def closing_mps(self) -> float | None:
+        """How fast the range shrank over the last window (negative: it grew); None when the lead
+        was not there a window ago, or the history is shorter than one window or has a gap of
+        several."""
+        if len(self._frames) < 2:
+            return None
+        t_now, d_now = self._frames[-1]
+        t_then, d_then = self._frames[0]
+        if not self.window_s - _STAMP_TOLERANCE_S <= t_now - t_then <= 4.0 * self.window_s or any(d is None for _, d in self._frames):
+            return None  # too short, or frames missed for long: no second witness
+        return (d_then - d_now) / (t_now - t_then)
+
+    def confirms(self, closing_mps: float) -> bool:
+        """Whether the range bears out a model closing speed (m/s, positive when closing)."""
+        seen = self.closing_mps()
+        return seen is None or seen >= self.fraction * closing_mps
 
 
 def lead_beside(lead: Lead, left: LaneLine, right: LaneLine, ego_width_m: float, lead_width_m: float,

@@ -40,6 +40,7 @@ from lcc_plus.common.types import (
 from lcc_plus.common.types import Mode as PlannerMode
 from lcc_plus.safety import validation
 from lcc_plus.safety.checks import (
+    LeadRange,
     Sustained,
     corridor_lines,
     lead_beside,
@@ -109,6 +110,7 @@ class SafetyMonitor:
         self._low_confidence = Sustained(params.confidence_debounce_s)
         self._departure = Sustained(params.lane_departure_debounce_s)
         self._excessive = Sustained(params.excessive_actuation_s)
+        self._lead_range = LeadRange(params.lead_range_window_s, params.lead_range_fraction)
 
         self.ego: EgoState | None = None
         self.driver: DriverControls | None = None
@@ -192,6 +194,11 @@ class SafetyMonitor:
                            lambda: validation.check_perception(perception, self.p), now_s):
             return
         self.perception = perception
+        # The model's lead whether passed beside or not: one that drifts from beside to ahead is
+        # the same car, and its range says whether it closes.
+        lead = perception.lead
+        self._lead_range.record(perception.stamp_s, lead.distance_m if lead.probability >= self.p.lead_min_probability
+                                else None)
         if perception.confidence >= self.p.min_confidence:
             path = lane_path(perception, self.p.lane_line_min_probability)
             if path is not None:
@@ -257,7 +264,13 @@ class SafetyMonitor:
                                          p.vehicle_width_m, p.lead_width_m, p.lead_beside_margin_m,
                                          p.lane_line_min_probability):
             lead = Lead()  # being passed beside: no gap to close
-        out.append(ttc_check(lead, p.lead_min_probability, p.ttc_emergency_s))
+        ttc = ttc_check(lead, p.lead_min_probability, p.ttc_emergency_s)
+        seen = self._lead_range.closing_mps()
+        confirmed = self._lead_range.confirms(-lead.relative_speed_mps)
+        out.append(replace(ttc, active=ttc.active and confirmed))
+        # Why a TTC under the limit did not brake: the range the model gave did not shrink with it.
+        out.append(Check("lead_range_closing_mps", math.nan if seen is None else seen,
+                         -p.lead_range_fraction * lead.relative_speed_mps, ttc.active and not confirmed))
         out.append(rss_check(lead, speed_mps, p.lead_min_probability, p.rss_response_time_s,
                              p.rss_accel_max_mps2, p.rss_brake_min_mps2, p.rss_brake_max_mps2))
         clearance = math.inf

@@ -84,6 +84,10 @@ class SafetyParams:
     lead_min_probability: float = spec("leads less probable than this are ignored", min=0.0, max=1.0)
     ttc_emergency_s: float = spec("time to collision with the lead below which the monitor brakes", unit="s",
                                   min=0.2, max=5.0)
+    lead_range_window_s: float = spec("the lead's range must have shrunk over this window to confirm a TTC "
+                                      "below the limit", unit="s", min=0.05, max=2.0)
+    lead_range_fraction: float = spec("... by at least this share of what the model's closing speed makes it",
+                                      min=0.0, max=1.0)
     lead_width_m: float = spec("assumed width of a lead vehicle, to tell a lead passed beside from one ahead",
                                unit="m", min=1.0, max=3.0)
     lead_beside_margin_m: float = spec("a lead whose body is this far clear of the ego's side is passed, not "
