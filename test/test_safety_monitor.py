@@ -264,6 +264,22 @@ def test_a_lead_whose_range_shrinks_with_the_claimed_speed_is_braked_for():
     assert_sound(f.outputs)
 
 
+def test_a_stopped_car_revealed_farther_away_is_braked_for_within_one_window():
+    # Cut-out: the lead 6 m ahead (same speed) changes lane and reveals a stopped car 14 m ahead,
+    # closing at 15 m/s (TTC 0.93 s). The slot's range jumps up, so the monitor waits for the new
+    # range to shrink: at most one window (plus a frame) before it brakes.
+    f = engaged_feed()
+    t_cut = f.now_s + 0.5
+    f.mutate["vla_action"] = lead_by_time(lambda t: 6.0 if t < t_cut else 14.0 - 15.0 * (t - t_cut),
+                                          lambda t: 0.0 if t < t_cut else -15.0)
+    outs = f.run(1.0)
+    i = first_index(outs, lambda o: o.command.source == CommandSource.EMERGENCY)
+    assert i is not None
+    delay_s = outs[i].report.stamp_s - t_cut
+    assert delay_s <= f.monitor.p.lead_range_window_s + 2 * DT + 0.04  # + one 25 Hz model frame
+    assert_sound(f.outputs)
+
+
 def test_rss_gap_is_reported_without_acting():
     f = engaged_feed()
     f.mutate["vla_action"] = with_lead(Lead(distance_m=20.0, relative_speed_mps=-0.5, probability=0.9))
