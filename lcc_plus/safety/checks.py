@@ -65,6 +65,7 @@ class LeadRange:
         self.window_s = window_s
         self.fraction = fraction
         self._frames: deque[tuple[float, float | None]] = deque()  # (stamp [s], range [m] or None: no lead)
+        self._closing_mps: float | None = None  # of the frames above; the monitor reads it every tick
 
     def record(self, stamp_s: float, distance_m: float | None) -> None:
         """One model frame: the range of its ego-lane lead, None when it has none."""
@@ -75,23 +76,26 @@ class LeadRange:
         self._frames.append((stamp_s, distance_m))
         while len(self._frames) > 2 and stamp_s - self._frames[1][0] >= self.window_s - _STAMP_TOLERANCE_S:
             self._frames.popleft()  # keep one frame at least a window old
+        self._closing_mps = self._shrink_rate_mps()
+
+    def _shrink_rate_mps(self) -> float | None:
+        if len(self._frames) < 2 or any(d is None for _, d in self._frames):
+            return None  # the lead was not there a window ago
+        (t_then, d_then), (t_now, d_now) = self._frames[0], self._frames[-1]
+        span_s = t_now - t_then
+        if not self.window_s - _STAMP_TOLERANCE_S <= span_s <= 4.0 * self.window_s:
+            return None  # too short, or frames missed for long: no second witness
+        return (d_then - d_now) / span_s
 
     def closing_mps(self) -> float | None:
         """How fast the range shrank over the last window (negative: it grew); None when the lead
         was not there a window ago, or the history is shorter than one window or has a gap of
         several."""
-        if len(self._frames) < 2:
-            return None
-        t_now, d_now = self._frames[-1]
-        t_then, d_then = self._frames[0]
-        if not self.window_s - _STAMP_TOLERANCE_S <= t_now - t_then <= 4.0 * self.window_s or any(d is None for _, d in self._frames):
-            return None  # too short, or frames missed for long: no second witness
-        return (d_then - d_now) / (t_now - t_then)
+        return self._closing_mps
 
     def confirms(self, closing_mps: float) -> bool:
         """Whether the range bears out a model closing speed (m/s, positive when closing)."""
-        seen = self.closing_mps()
-        return seen is None or seen >= self.fraction * closing_mps
+        return self._closing_mps is None or self._closing_mps >= self.fraction * closing_mps
 
 
 def lead_beside(lead: Lead, left: LaneLine, right: LaneLine, ego_width_m: float, lead_width_m: float,

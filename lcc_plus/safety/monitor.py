@@ -197,8 +197,8 @@ class SafetyMonitor:
         # The model's lead whether passed beside or not: one that drifts from beside to ahead is
         # the same car, and its range says whether it closes.
         lead = perception.lead
-        self._lead_range.record(perception.stamp_s, lead.distance_m if lead.probability >= self.p.lead_min_probability
-                                else None)
+        ahead_m = lead.distance_m if lead.probability >= self.p.lead_min_probability else None
+        self._lead_range.record(perception.stamp_s, ahead_m)
         if perception.confidence >= self.p.min_confidence:
             path = lane_path(perception, self.p.lane_line_min_probability)
             if path is not None:
