@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from lcc_plus.common.types import EgoState, Intent, LaneLine, Lead, LineType, Perception  # noqa: E402
 from lcc_plus.vla import dataset as ds  # noqa: E402
 from lcc_plus.vla import metrics, train  # noqa: E402
-from lcc_plus.vla.decode import LAYOUT, LAYOUT_VERSION, encode  # noqa: E402
+from lcc_plus.vla.decode import LAYOUT, LAYOUT_VERSION, encode, existence_indices  # noqa: E402
 from lcc_plus.vla.model import VlaNet  # noqa: E402
 from lcc_plus.vla.preprocess import encode_state  # noqa: E402
 
@@ -115,3 +115,29 @@ def test_reliability_table_of_a_calibrated_predictor():
     assert len(rows) == 10 and ece < 0.02
     rows, ece = metrics.reliability(conf, np.ones(20000))
     assert ece > 0.4
+
+
+def test_existence_logits_are_left_to_the_cross_entropy():
+    """The regression terms must not pull an existence logit toward its 0 / 1 label (a logit of 0 is p 0.5)."""
+    ego = EgoState(speed_mps=10.0)
+    t = np.linspace(0, 5, 11)
+    lines = [LaneLine(np.array([y, 0, 0, 0]), 0, 50, 1.0, LineType.DASHED) for y in (1.75, -1.75)]
+    gt = Perception(path_t_s=t, path_x_m=10 * t, path_y_m=np.zeros(11), path_speed_mps=np.full(11, 10.0),
+                    lane_lines=lines, lead=Lead(30.0, -1.0, 0.0, 1.0))
+    lab = encode(gt, ego)
+    target = torch.from_numpy(lab.target[None])
+    ex = existence_indices()
+    out = target.clone()
+    out[0, ex] = 0.5  # every other value exact; the existence logits halfway between their labels
+    out.requires_grad_(True)
+    losses = train.loss_terms(out, target, torch.from_numpy(lab.mask[None]),
+                              torch.from_numpy(lab.line_type[None].astype(np.int64)), _params())
+    for name in ("lines", "leads"):
+        (grad,) = torch.autograd.grad(losses[name], out, retain_graph=True, allow_unused=True)
+        assert grad is None or float(grad[0, ex].abs().max()) == 0.0, name
+    (grad,) = torch.autograd.grad(losses["classes"], out)
+    absent = [i for i in ex if lab.target[i] == 0.0]
+    present = [i for i in ex if lab.target[i] == 1.0]
+    assert absent and present
+    # Cross-entropy pushes an absent label's logit down and a present one's up.
+    assert (grad[0, absent] > 0).all() and (grad[0, present] < 0).all()
