@@ -45,7 +45,7 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 # 1 for the outputs the smooth-L1 regression covers. The existence logits are labelled in every row
 # (mask 1, target 0 or 1) but belong to the cross-entropy alone: under L1 too, models up to 8d7c853e
 # regressed the logit itself to 0 / 1 (probability 0.50 / 0.73, docs/results/README.md).
-REGRESSED_COLUMNS = np.ones(OUTPUT_SIZE, dtype=np.float32)
+REGRESSED_COLUMNS = torch.ones(OUTPUT_SIZE)
 REGRESSED_COLUMNS[existence_indices()] = 0.0
 # The test images are also run 20 % slower: does the path keep its shape (metrics.speed_consistency)?
 SPEED_PROBE_SCALE = 0.8
@@ -108,10 +108,8 @@ def loss_terms(out: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, line
                p: TrainParams) -> dict[str, torch.Tensor]:
     """Every loss of the layout, weighted; masks keep missing labels out."""
 
-    regressed = torch.as_tensor(REGRESSED_COLUMNS, dtype=mask.dtype)
-
     def masked_l1(sl: slice) -> torch.Tensor:
-        m = mask[:, sl] * regressed[sl]
+        m = mask[:, sl] * REGRESSED_COLUMNS[sl]
         err = F.smooth_l1_loss(out[:, sl], target[:, sl], reduction="none", beta=0.05)
         return (err * m).sum() / m.sum().clamp(min=1.0)
 
