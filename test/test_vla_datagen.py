@@ -18,7 +18,7 @@ def _params(**kw):
                 crop_bottom_frac=0.94, randomize_appearance=True, recovery_fraction=0.5,
                 perturbation_rate_per_min=6.0, perturbation_lat_accel_mps2=1.5, perturbation_duration_s=1.0,
                 curve_pace_fraction=0.0, curve_pace_min=0.7, curve_pace_max=1.5, curve_pace_hold_s=8.0,
-                lane_change_rate_per_min=2.0, lane_change_hold_s=7.0, dagger_episodes=0, dagger_takeover_m=1.0,
+                lane_change_rate_per_min=2.0, lane_change_hold_s=7.0, dagger_episodes=0, dagger_driver="path", dagger_takeover_m=1.0,
                 workers=1, shard_samples=1000)
     base.update(kw)
     return datagen.DatagenParams(**base)
@@ -134,3 +134,45 @@ def test_an_oncoming_car_is_the_labelled_left_lead(scenario):
                 assert abs(left.lateral_offset_m) < 0.5  # in the middle of the oncoming side
         assert lead.probability == 0.0 or lead.relative_speed_mps > -world.vehicle.state.speed_mps - 1.0
     assert len(seen) > 20 and seen[-1] < seen[0] - 50.0
+
+
+def test_dagger_episodes_are_driven_by_the_evaluated_stack(monkeypatch):
+    """Every command the world gets in a DAgger episode is the stack pipeline's (model, ModeManager,
+    Controller, SafetyMonitor), the model sees each rendered frame, and the labels are the truth's."""
+    from lcc_plus.sim.world import World
+    from lcc_plus.vla.runtime import load_params
+
+    p = _params(width=160, height=80, episode_duration_s=4.0, dagger_driver="stack")
+    datagen._worker_init(p, datagen.input_manifest(p))
+    issued, applied, frames = [], [], []
+    real_stack = datagen._stack
+
+    def spied_stack(model_path):
+        stack = real_stack(model_path)
+        act = stack.act
+
+        def spied_act(obs):
+            frames.append(obs.image_rgb)
+            out = act(obs)
+            issued.append(out[0])
+            return out
+
+        stack.act = spied_act
+        return stack
+
+    real_step = World.step
+
+    def spied_step(self, command, takeover=None, dt_s=None):
+        applied.append(command)
+        return real_step(self, command, takeover, dt_s)
+
+    monkeypatch.setattr(datagen, "_stack", spied_stack)
+    monkeypatch.setattr(World, "step", spied_step)
+    ep = datagen.run_episode(datagen.EpisodeJob("curve_speed", 500003, 500003, "dagger",
+                                                str(load_params().resolved_model_path())))
+    assert len(ep["frames"]) == 40 and set(ep["source"]) == {datagen.SOURCE_INDEX["dagger"]}
+    assert len(applied) == len(issued) == 80
+    assert all(a is b for a, b in zip(applied, issued))
+    # 20 Hz control, 10 Hz camera: each frame reaches the model on two steps, then the next one.
+    assert all(f is not None for f in frames) and len({id(f) for f in frames}) == 40
+    assert np.all(np.isfinite(ep["target"])) and np.all(ep["mask"][:, LAYOUT.path] == 1.0)

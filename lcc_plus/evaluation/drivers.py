@@ -71,6 +71,11 @@ class Pipeline:
         self._intent = Intent()
         self._takeover = TakeoverDemand()
 
+    @property
+    def intent(self) -> Intent:
+        """The intent the next perception call is given (the planner's, from the step before)."""
+        return self._intent
+
     def act(self, obs) -> tuple[Command, TakeoverDemand, StepExtras]:
         now = obs.stamp_s
         mon = self.monitor

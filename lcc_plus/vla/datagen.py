@@ -15,8 +15,12 @@ intent the episode asks for, encoded by decode.encode). What drives:
              is seen at many speeds; the labels stay the expert's plan from there. A path
              learned from one speed per place keeps its y(t) whatever the speed, and at
              another speed that is another road (docs/results/README.md, hairpins);
-  dagger     the current model's own path (closed loop); every state it visits gets the
-             ground-truth label. If it strays more than `dagger_takeover_m` from the
+  dagger     the current model (closed loop), by `dagger_driver`: `path` feeds its path
+             straight to the Controller; `stack` runs the pipeline as evaluated (model,
+             ModeManager, Controller, SafetyMonitor: evaluation.drivers `stack`), so the data
+             holds the planner's own speeds and placement too (docs/results/README.md, "DAgger
+             through the stack"). Every state it visits gets the ground-truth label under the
+             intent the model was given. If it strays more than `dagger_takeover_m` from the
              true path, the expert takes over for a moment so the drive can go on.
 Intents: each episode requests lane changes (left or right, where a lane exists)
 at random times and draws a fork preference, so the network learns to follow them.
@@ -98,6 +102,8 @@ class DatagenParams:
     lane_change_rate_per_min: float = spec("lane-change requests per minute", unit="1/min", min=0.0, max=30.0)
     lane_change_hold_s: float = spec("how long a lane-change intent is held", unit="s", min=1.0, max=20.0)
     dagger_episodes: int = spec("episodes per DAgger round", min=0)
+    dagger_driver: str = spec("what drives DAgger episodes: the model's path into the Controller, or the whole stack",
+                              choices=("path", "stack"))
     dagger_takeover_m: float = spec("lateral deviation from the true path at which the expert steps in",
                                     unit="m", min=0.2, max=3.0)
     workers: int = spec("worker processes", min=1, max=64)
@@ -272,6 +278,13 @@ def _runtime(model_path: str):
     return cache[model_path]
 
 
+def _stack(model_path: str):
+    """A fresh evaluation `stack` pipeline driven by `model_path` (one per episode: the planner has state)."""
+    from lcc_plus.evaluation.drivers import make_policy
+
+    return make_policy("stack", Path(model_path))
+
+
 def _with_lane_leads(gt: Perception, world, intent: Intent) -> Perception:
     """`gt` with the leads of the lane, not of the path: a parked car the expert's path passes is
     still the lead. The planner decides a pass from the model's path (mode_manager: a stopped lead
@@ -298,13 +311,16 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     controller = _WORKER["Controller"](_WORKER["controller_params"])
     schedule = _IntentSchedule(p, rng)
     perturb = _Perturbation(p, rng, job.mode == "recovery", _WORKER["controller_params"].wheelbase_m)
-    runtime = _runtime(job.model_path) if job.mode == "dagger" else None
+    dagger = job.mode == "dagger"
+    stack = _stack(job.model_path) if dagger and p.dagger_driver == "stack" else None
+    runtime = _runtime(job.model_path) if dagger and stack is None else None
     # No draw when pacing is off: the episodes stay those of data made before pacing existed.
     paced = job.mode != "dagger" and p.curve_pace_fraction > 0 and rng.uniform() < p.curve_pace_fraction
     pace = _CurvePace(p, rng, paced, world.gt_params)
     steps_per_frame = max(1, int(round(p.frame_gap_s / p.control_dt_s)))
     rows: dict[str, list] = {k: [] for k in ("frames", "state", "target", "mask", "line_type", "source")}
-    history: list[np.ndarray] = []   # raw frames for the model in dagger mode
+    image: np.ndarray | None = None
+    history: list[np.ndarray] = []   # raw frames for the model when its path drives
     model_p: Perception | None = None
     expert_until_s = -1.0
     step = 0
@@ -320,7 +336,8 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
             schedule.complete(now)
         lane_change_started = world.lane_change is not None and world.lane_change.started
         lane = world.net.lanes[world.lane_pos.lane_id]
-        intent = schedule.at(now, lane.left_id is not None, lane.right_id is not None)
+        intent = stack.intent if stack is not None else schedule.at(now, lane.left_id is not None,
+                                                                     lane.right_id is not None)
         pace_params = pace.params_at(now)
         try:
             gt, plan = ground_truth.perceive_with_plan(world, intent.intent, intent.fork_preference)
@@ -348,14 +365,21 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
             if runtime is not None:
                 history = (history + [image])[-runtime.input_spec.num_frames:]
                 model_p = runtime.infer(history, ego, intent)
+        if stack is not None:
+            obs.image_rgb = image  # the newest frame: the camera runs at the network's frame rate
+            stack_command = stack.act(obs)[0]
         # The true path starts at the ego's projection on the driving line: y(0) is how far off it the car is.
         if abs(float(gt.path_y_m[0])) > p.dagger_takeover_m:
             expert_until_s = now + 2.0
-        drive_path = model_p if model_p is not None and now >= expert_until_s else drive_gt
-        command = controller.step(now, ego, path_trajectory(drive_path))
-        command.steering_angle_rad += perturb.steer_at(now, ego.speed_mps)
-        # The indicator is what makes the world track (and the label plan) a system lane change.
-        command.turn_signal = _SIGNAL[intent.intent]
+        model_drives = now >= expert_until_s
+        if stack is not None and model_drives:
+            command = stack_command
+        else:
+            drive_path = model_p if model_p is not None and model_drives else drive_gt
+            command = controller.step(now, ego, path_trajectory(drive_path))
+            command.steering_angle_rad += perturb.steer_at(now, ego.speed_mps)
+            # The indicator is what makes the world track (and the label plan) a system lane change.
+            command.turn_signal = _SIGNAL[intent.intent]
         command.engaged = True
         world.step(command, TakeoverDemand(stamp_s=now), p.control_dt_s)
         step += 1
@@ -488,7 +512,7 @@ def reset_dagger(out_dir: Path) -> dict:
 
 # Settings that do not change the expert/recovery data: data made with other values is reused
 # (`episodes`: more of them extend the data, see generate).
-DATA_NEUTRAL = ("workers", "dagger_episodes", "dagger_takeover_m", "episodes", "shard_samples")
+DATA_NEUTRAL = ("workers", "dagger_episodes", "dagger_driver", "dagger_takeover_m", "episodes", "shard_samples")
 
 
 def data_identity(config: dict) -> str:
