@@ -138,7 +138,7 @@ def test_an_oncoming_car_is_the_labelled_left_lead(scenario):
 
 def test_dagger_episodes_are_driven_by_the_evaluated_stack(monkeypatch):
     """Every command the world gets in a DAgger episode is the stack pipeline's (model, ModeManager,
-    Controller, SafetyMonitor), the model sees each rendered frame, and the labels are the truth's."""
+    Controller, SafetyMonitor), the model sees each rendered frame, and every sample is labelled."""
     from lcc_plus.sim.world import World
     from lcc_plus.vla.runtime import load_params
 

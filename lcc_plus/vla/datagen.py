@@ -315,7 +315,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     stack = _stack(job.model_path) if dagger and p.dagger_driver == "stack" else None
     runtime = _runtime(job.model_path) if dagger and stack is None else None
     # No draw when pacing is off: the episodes stay those of data made before pacing existed.
-    paced = job.mode != "dagger" and p.curve_pace_fraction > 0 and rng.uniform() < p.curve_pace_fraction
+    paced = not dagger and p.curve_pace_fraction > 0 and rng.uniform() < p.curve_pace_fraction
     pace = _CurvePace(p, rng, paced, world.gt_params)
     steps_per_frame = max(1, int(round(p.frame_gap_s / p.control_dt_s)))
     rows: dict[str, list] = {k: [] for k in ("frames", "state", "target", "mask", "line_type", "source")}
@@ -366,6 +366,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
                 history = (history + [image])[-runtime.input_spec.num_frames:]
                 model_p = runtime.infer(history, ego, intent)
         if stack is not None:
+            # Every step, also while the expert steps in: the planner and monitor keep their state.
             obs.image_rgb = image  # the newest frame: the camera runs at the network's frame rate
             stack_command = stack.act(obs)[0]
         # The true path starts at the ego's projection on the driving line: y(0) is how far off it the car is.
