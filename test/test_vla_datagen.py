@@ -5,10 +5,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from lcc_plus.common.types import Perception
 from lcc_plus.sim.ground_truth import GroundTruthParams
 from lcc_plus.vla import datagen
 from lcc_plus.vla import dataset as ds
-from lcc_plus.vla.decode import LAYOUT
+from lcc_plus.vla.decode import LAYOUT, PATH_XY_SCALE_M
 from lcc_plus.vla.preprocess import SPEED_SCALE_MPS
 
 
@@ -18,7 +19,9 @@ def _params(**kw):
                 crop_bottom_frac=0.94, randomize_appearance=True, recovery_fraction=0.5,
                 perturbation_rate_per_min=6.0, perturbation_lat_accel_mps2=1.5, perturbation_duration_s=1.0,
                 curve_pace_fraction=0.0, curve_pace_min=0.7, curve_pace_max=1.5, curve_pace_hold_s=8.0,
-                lane_change_rate_per_min=2.0, lane_change_hold_s=7.0, dagger_episodes=0, dagger_driver="path", dagger_takeover_m=1.0,
+                placement_fraction=0.0, placement_offset_max_m=0.7, placement_speed_min=0.3,
+                placement_shift_rate_mps=0.3, placement_hold_s=8.0,
+                bend_variation_fraction=0.0, bend_radius_scale_min=0.8, bend_radius_scale_max=1.3, lane_change_rate_per_min=2.0, lane_change_hold_s=7.0, dagger_episodes=0, dagger_driver="path", dagger_takeover_m=1.0,
                 workers=1, shard_samples=1000)
     base.update(kw)
     return datagen.DatagenParams(**base)
@@ -44,17 +47,23 @@ def test_curve_pace_scales_the_curve_accel_and_is_redrawn_after_its_hold():
     assert pace.params_at(4.0) is not first       # and at most all of it
 
 
+def _episode_off_and_on(scenario: str, duration_s: float, fraction_key: str, **kw) -> dict:
+    """The same expert episode with the option `fraction_key` off (0.0) and on (1.0): {fraction: samples}."""
+    datagen._worker_init(_params(), datagen.input_manifest(_params()))
+    job = datagen.EpisodeJob(scenario, 500002, 500002, "expert")
+    runs = {}
+    for fraction in (0.0, 1.0):
+        datagen._WORKER["p"] = _params(episode_duration_s=duration_s, lane_change_rate_per_min=0.0,
+                                       **{fraction_key: fraction}, **kw)
+        runs[fraction] = datagen.run_episode(job)
+    return runs
+
+
 def test_a_paced_episode_takes_the_bend_faster_and_labels_the_experts_plan():
     """curve_speed at 1.5x the expert's curve speed: the car is faster in the bend, and the label's
     speed profile still brakes towards the expert's speed (it is the plan from where the car is)."""
-    datagen._worker_init(_params(), datagen.input_manifest(_params()))
-    job = datagen.EpisodeJob("curve_speed", 500002, 500002, "expert")
-    runs = {}
-    for fraction in (0.0, 1.0):
-        p = _params(episode_duration_s=14.0, curve_pace_fraction=fraction, curve_pace_min=1.5, curve_pace_max=1.5,
-                    curve_pace_hold_s=60.0, lane_change_rate_per_min=0.0)
-        datagen._WORKER["p"] = p
-        runs[fraction] = datagen.run_episode(job)
+    runs = _episode_off_and_on("curve_speed", 14.0, "curve_pace_fraction", curve_pace_min=1.5, curve_pace_max=1.5,
+                               curve_pace_hold_s=60.0)
     speed = {f: r["state"][:, 0] * SPEED_SCALE_MPS for f, r in runs.items()}
     n = min(len(speed[0.0]), len(speed[1.0]))
     assert n > 100
@@ -63,6 +72,54 @@ def test_a_paced_episode_takes_the_bend_faster_and_labels_the_experts_plan():
     dv_5s = {f: r["target"][:, LAYOUT.speed.stop - 1] for f, r in runs.items()}
     faster = speed[1.0][:n] - speed[0.0][:n] > 1.5
     assert faster.any() and np.mean(dv_5s[1.0][:n][faster]) < np.mean(dv_5s[0.0][:n][faster])
+
+
+def test_placement_moves_to_its_offset_at_its_rate_along_the_normal_and_slows_the_path():
+    rng = np.random.default_rng(5)
+    x = np.linspace(0.0, 40.0, 21)
+    bend = Perception(path_t_s=np.linspace(0.0, 4.0, 21), path_x_m=x, path_y_m=0.02 * x ** 2,
+                      path_speed_mps=np.full(21, 10.0))
+    assert datagen._Placement(_params(), rng, False).apply(0.0, bend) is bend
+    placement = datagen._Placement(_params(placement_hold_s=60.0), rng, True)
+    assert np.allclose(placement.apply(0.0, bend).path_y_m, bend.path_y_m)  # no jump at the start
+    target = placement.target_m
+    assert 0.0 < abs(target) <= 0.7 and 0.3 <= placement.speed_factor <= 1.0
+    moved = placement.apply(1.0, bend)
+    offset = np.hypot(moved.path_x_m - bend.path_x_m, moved.path_y_m - bend.path_y_m)
+    assert np.allclose(offset, min(abs(target), 0.3))                      # 0.3 m/s for 1 s
+    heading = np.arctan2(np.gradient(bend.path_y_m), np.gradient(x))
+    normal_component = ((moved.path_x_m - bend.path_x_m) * -np.sin(heading)
+                        + (moved.path_y_m - bend.path_y_m) * np.cos(heading))
+    assert np.allclose(normal_component, np.sign(target) * min(abs(target), 0.3))  # sideways, not along
+    assert np.allclose(moved.path_speed_mps, 10.0 * placement.speed_factor)
+    assert np.allclose(placement.apply(10.0, bend).path_y_m - bend.path_y_m,
+                       target * np.cos(heading))                           # then held where drawn
+
+
+def test_a_placement_episode_drives_off_centre_and_slower_and_labels_the_truth_from_there():
+    runs = _episode_off_and_on("narrow_curves", 10.0, "placement_fraction")
+    speed = {f: r["state"][:, 0] * SPEED_SCALE_MPS for f, r in runs.items()}
+    assert np.max(speed[0.0] - speed[1.0]) > 3.0
+    # The label path's first station, seen from the car: on it for the expert, off it when placed.
+    y_first_m = {f: np.abs(r["target"][:, LAYOUT.geometry][:, 1]) * PATH_XY_SCALE_M[0] for f, r in runs.items()}
+    assert np.max(y_first_m[0.0]) < 0.1 and np.max(y_first_m[1.0]) > 0.25
+
+
+def test_bend_variation_draws_the_episodes_road_from_the_scenarios_own(monkeypatch):
+    from lcc_plus.sim import scenarios
+
+    drawn = []
+    real = scenarios.with_varied_bends
+
+    def spy(scenario, rng, lo, hi):
+        drawn.append((scenario.name, lo, hi))
+        return real(scenario, rng, lo, hi)
+
+    monkeypatch.setattr(scenarios, "with_varied_bends", spy)
+    runs = _episode_off_and_on("narrow_curves", 12.0, "bend_variation_fraction")
+    assert drawn == [("narrow_curves", 0.8, 1.3)]
+    assert len(runs[1.0]["frames"]) == len(runs[0.0]["frames"]) == 120
+    assert not np.allclose(runs[1.0]["target"][:, LAYOUT.geometry], runs[0.0]["target"][:, LAYOUT.geometry])
 
 
 def test_more_episodes_extend_the_data_and_another_config_regenerates(tmp_path):

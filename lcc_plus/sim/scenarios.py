@@ -121,6 +121,32 @@ class Scenario:
                           length_m=length, width_m=width, color_rgb=color, script=a.script, oncoming=a.oncoming)
 
 
+def with_varied_bends(scenario: Scenario, rng: np.random.Generator, radius_scale_min: float,
+                      radius_scale_max: float) -> Scenario:
+    """`scenario` on a road of the same layout (sections, stations, traffic) whose every bend has its
+    radius scaled by its own factor drawn from [radius_scale_min, radius_scale_max], and, half of the
+    time, mirrored (left bends turn right). Training data drawn on the catalog's fixed maps lets a
+    network learn the place instead of reading the road (docs/results/README.md, "Why right offline
+    and wrong in closed loop"). Maps with more than one road or with branches are not mirrored: a
+    mirrored parent would turn into its own branches."""
+    if scenario.map_spec is None:
+        return scenario
+    simple = len(scenario.map_spec.roads) == 1 and not scenario.map_spec.roads[0].branches
+    sign = -1.0 if simple and rng.uniform() < 0.5 else 1.0
+
+    def bend(seg: Segment) -> Segment:
+        if seg.radius_m == 0.0:
+            return seg
+        return Segment(seg.length_m, sign * seg.radius_m * float(rng.uniform(radius_scale_min, radius_scale_max)))
+
+    def road(spec: RoadSpec) -> RoadSpec:
+        return dataclasses.replace(spec, segments=tuple(bend(seg) for seg in spec.segments),
+                                   branches=tuple(dataclasses.replace(b, road=road(b.road)) for b in spec.branches))
+
+    roads = tuple(road(r) for r in scenario.map_spec.roads)
+    return dataclasses.replace(scenario, map_spec=dataclasses.replace(scenario.map_spec, roads=roads))
+
+
 def start_on_longest_lane(net: RoadNetwork, speed_mps: float) -> tuple[float, float, float, float]:
     """Ego start for an external map: the start of the lane with the longest chain ahead."""
     def reach(lane_id: int) -> float:

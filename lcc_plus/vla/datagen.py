@@ -15,6 +15,15 @@ intent the episode asks for, encoded by decode.encode). What drives:
              is seen at many speeds; the labels stay the expert's plan from there. A path
              learned from one speed per place keeps its y(t) whatever the speed, and at
              another speed that is another road (docs/results/README.md, hairpins);
+  placement  (any expert or recovery episode, `placement_fraction` of them) the car holds a
+             random lateral offset from the true path and drives at a random fraction of its
+             speed, both redrawn every few seconds. There are only the catalog's maps, so a
+             network that saw each place at one speed and one placement reads the place from
+             both and reports the lines it saw there (docs/results/README.md, "Why right
+             offline and wrong in closed loop"); the labels are the truth from where the car is;
+  bends      (any expert or recovery episode, `bend_variation_fraction` of them) the road of
+             the scenario with each bend's radius scaled and the whole road mirrored half of
+             the time (scenarios.with_varied_bends): same traffic, another road to read;
   dagger     the current model (closed loop), by `dagger_driver`: `path` feeds its path
              straight to the Controller; `stack` runs the pipeline as evaluated (model,
              ModeManager, Controller, SafetyMonitor: evaluation.drivers `stack`), so the data
@@ -99,6 +108,19 @@ class DatagenParams:
     curve_pace_min: float = spec("slowest curve pace, a multiple of the expert's curve speed", min=0.3, max=1.0)
     curve_pace_max: float = spec("fastest curve pace, a multiple of the expert's curve speed", min=1.0, max=2.0)
     curve_pace_hold_s: float = spec("longest time one drawn pace is held", unit="s", min=1.0, max=60.0)
+    placement_fraction: float = spec("share of expert/recovery episodes driven off-centre and slower",
+                                     min=0.0, max=1.0)
+    placement_offset_max_m: float = spec("largest lateral offset held from the true path", unit="m",
+                                         min=0.0, max=1.5)
+    placement_speed_min: float = spec("slowest speed, a multiple of the true path's", min=0.1, max=1.0)
+    placement_shift_rate_mps: float = spec("how fast the held offset moves to a newly drawn one", unit="m/s",
+                                           min=0.05, max=2.0)
+    placement_hold_s: float = spec("longest time one drawn offset and speed are held", unit="s",
+                                   min=1.0, max=60.0)
+    bend_variation_fraction: float = spec("share of expert/recovery episodes on a road with other bend radii "
+                                          "(and mirrored half of the time)", min=0.0, max=1.0)
+    bend_radius_scale_min: float = spec("smallest factor on a bend's radius", min=0.5, max=1.0)
+    bend_radius_scale_max: float = spec("largest factor on a bend's radius", min=1.0, max=2.0)
     lane_change_rate_per_min: float = spec("lane-change requests per minute", unit="1/min", min=0.0, max=30.0)
     lane_change_hold_s: float = spec("how long a lane-change intent is held", unit="s", min=1.0, max=20.0)
     dagger_episodes: int = spec("episodes per DAgger round", min=0)
@@ -114,6 +136,8 @@ class DatagenParams:
             raise ValueError("crop_top_frac must be below crop_bottom_frac")
         if self.frame_gap_s < self.control_dt_s:
             raise ValueError("frame_gap_s must be at least control_dt_s")
+        if self.bend_radius_scale_min > self.bend_radius_scale_max:
+            raise ValueError("bend_radius_scale_min must not exceed bend_radius_scale_max")
         if self.curve_pace_min > self.curve_pace_max:
             raise ValueError("curve_pace_min must not exceed curve_pace_max")
 
@@ -253,6 +277,38 @@ class _CurvePace:
         return self.params
 
 
+class _Placement:
+    """Where a placement episode drives: the true path moved sideways by a held offset (reached at
+    `placement_shift_rate_mps`, not jumped to) at a held fraction of its speed. The controller
+    tracks the geometry, so the car sits off-centre and slower while the labels stay the truth."""
+
+    def __init__(self, p: DatagenParams, rng: np.random.Generator, active: bool):
+        self.p, self.rng, self.active = p, rng, active
+        self.until_s, self.last_s = -float("inf"), None
+        self.offset_m, self.target_m, self.speed_factor = 0.0, 0.0, 1.0
+
+    def _advance(self, now_s: float) -> None:
+        if now_s >= self.until_s:
+            self.target_m = float(self.rng.uniform(-1.0, 1.0)) * self.p.placement_offset_max_m
+            self.speed_factor = float(self.rng.uniform(self.p.placement_speed_min, 1.0))
+            self.until_s = now_s + float(self.rng.uniform(0.5, 1.0)) * self.p.placement_hold_s
+        dt = 0.0 if self.last_s is None else max(now_s - self.last_s, 0.0)
+        self.last_s = now_s
+        step = self.p.placement_shift_rate_mps * dt
+        self.offset_m += float(np.clip(self.target_m - self.offset_m, -step, step))
+
+    def apply(self, now_s: float, path: Perception) -> Perception:
+        """`path` moved left by the held offset (along its normal) and slowed by the held factor."""
+        if not self.active:
+            return path
+        self._advance(now_s)
+        x, y = np.asarray(path.path_x_m, float), np.asarray(path.path_y_m, float)
+        heading = np.unwrap(np.arctan2(np.gradient(y), np.gradient(x))) if len(x) > 1 else np.zeros_like(x)
+        return replace(path, path_x_m=x - self.offset_m * np.sin(heading),
+                       path_y_m=y + self.offset_m * np.cos(heading),
+                       path_speed_mps=np.asarray(path.path_speed_mps, float) * self.speed_factor)
+
+
 _WORKER: dict = {}
 
 
@@ -304,19 +360,24 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
 
     p: DatagenParams = _WORKER["p"]
     rng = np.random.default_rng([job.seed, SOURCE_INDEX[job.mode], 7])
+    dagger = job.mode == "dagger"
     scenario = scenarios.get(job.scenario)
+    # No draw when it is off: the episodes stay those of data made before bends were varied.
+    if not dagger and p.bend_variation_fraction > 0 and rng.uniform() < p.bend_variation_fraction:
+        scenario = scenarios.with_varied_bends(scenario, rng, p.bend_radius_scale_min, p.bend_radius_scale_max)
     world = World(scenario, job.seed, render=False)
     look = Appearance.randomized(rng) if p.randomize_appearance else Appearance()
     look = replace(look, **getattr(scenario, "appearance", {}))  # e.g. the faded-markings scenario's wear
     controller = _WORKER["Controller"](_WORKER["controller_params"])
     schedule = _IntentSchedule(p, rng)
     perturb = _Perturbation(p, rng, job.mode == "recovery", _WORKER["controller_params"].wheelbase_m)
-    dagger = job.mode == "dagger"
     stack = _stack(job.model_path) if dagger and p.dagger_driver == "stack" else None
     runtime = _runtime(job.model_path) if dagger and stack is None else None
     # No draw when pacing is off: the episodes stay those of data made before pacing existed.
     paced = not dagger and p.curve_pace_fraction > 0 and rng.uniform() < p.curve_pace_fraction
     pace = _CurvePace(p, rng, paced, world.gt_params)
+    placed = not dagger and p.placement_fraction > 0 and rng.uniform() < p.placement_fraction
+    placement = _Placement(p, rng, placed)
     steps_per_frame = max(1, int(round(p.frame_gap_s / p.control_dt_s)))
     rows: dict[str, list] = {k: [] for k in ("frames", "state", "target", "mask", "line_type", "source")}
     image: np.ndarray | None = None
@@ -376,7 +437,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         if stack is not None and model_drives:
             command = stack_command
         else:
-            drive_path = model_p if model_p is not None and model_drives else drive_gt
+            drive_path = model_p if model_p is not None and model_drives else placement.apply(now, drive_gt)
             command = controller.step(now, ego, path_trajectory(drive_path))
             command.steering_angle_rad += perturb.steer_at(now, ego.speed_mps)
             # The indicator is what makes the world track (and the label plan) a system lane change.
