@@ -303,10 +303,16 @@ class _Placement:
             return path
         self._advance(now_s)
         x, y = np.asarray(path.path_x_m, float), np.asarray(path.path_y_m, float)
-        heading = np.unwrap(np.arctan2(np.gradient(y), np.gradient(x))) if len(x) > 1 else np.zeros_like(x)
+        heading = np.arctan2(np.gradient(y), np.gradient(x)) if len(x) > 1 else np.zeros_like(x)
         return replace(path, path_x_m=x - self.offset_m * np.sin(heading),
                        path_y_m=y + self.offset_m * np.cos(heading),
                        path_speed_mps=np.asarray(path.path_speed_mps, float) * self.speed_factor)
+
+
+def _drawn(rng: np.random.Generator, fraction: float, dagger: bool) -> bool:
+    """Whether an expert/recovery episode gets an option applied to `fraction` of them. No draw when
+    the option is off: the episodes stay those of data made before the option existed."""
+    return not dagger and fraction > 0 and rng.uniform() < fraction
 
 
 _WORKER: dict = {}
@@ -362,8 +368,7 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     rng = np.random.default_rng([job.seed, SOURCE_INDEX[job.mode], 7])
     dagger = job.mode == "dagger"
     scenario = scenarios.get(job.scenario)
-    # No draw when it is off: the episodes stay those of data made before bends were varied.
-    if not dagger and p.bend_variation_fraction > 0 and rng.uniform() < p.bend_variation_fraction:
+    if _drawn(rng, p.bend_variation_fraction, dagger):
         scenario = scenarios.with_varied_bends(scenario, rng, p.bend_radius_scale_min, p.bend_radius_scale_max)
     world = World(scenario, job.seed, render=False)
     look = Appearance.randomized(rng) if p.randomize_appearance else Appearance()
@@ -373,11 +378,8 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
     perturb = _Perturbation(p, rng, job.mode == "recovery", _WORKER["controller_params"].wheelbase_m)
     stack = _stack(job.model_path) if dagger and p.dagger_driver == "stack" else None
     runtime = _runtime(job.model_path) if dagger and stack is None else None
-    # No draw when pacing is off: the episodes stay those of data made before pacing existed.
-    paced = not dagger and p.curve_pace_fraction > 0 and rng.uniform() < p.curve_pace_fraction
-    pace = _CurvePace(p, rng, paced, world.gt_params)
-    placed = not dagger and p.placement_fraction > 0 and rng.uniform() < p.placement_fraction
-    placement = _Placement(p, rng, placed)
+    pace = _CurvePace(p, rng, _drawn(rng, p.curve_pace_fraction, dagger), world.gt_params)
+    placement = _Placement(p, rng, _drawn(rng, p.placement_fraction, dagger))
     steps_per_frame = max(1, int(round(p.frame_gap_s / p.control_dt_s)))
     rows: dict[str, list] = {k: [] for k in ("frames", "state", "target", "mask", "line_type", "source")}
     image: np.ndarray | None = None
