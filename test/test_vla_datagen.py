@@ -20,7 +20,8 @@ def _params(**kw):
                 perturbation_rate_per_min=6.0, perturbation_lat_accel_mps2=1.5, perturbation_duration_s=1.0,
                 curve_pace_fraction=0.0, curve_pace_min=0.7, curve_pace_max=1.5, curve_pace_hold_s=8.0,
                 placement_fraction=0.0, placement_offset_max_m=0.7, placement_speed_min=0.3,
-                placement_shift_rate_mps=0.3, placement_hold_s=8.0,
+                placement_shift_rate_mps=0.3, placement_hold_s=8.0, placement_edge_margin_m=0.5,
+                placement_clear_ahead_m=50.0,
                 bend_variation_fraction=0.0, bend_radius_scale_min=0.8, bend_radius_scale_max=1.3, lane_change_rate_per_min=2.0, lane_change_hold_s=7.0, dagger_episodes=0, dagger_driver="path", dagger_takeover_m=1.0,
                 workers=1, shard_samples=1000)
     base.update(kw)
@@ -103,6 +104,43 @@ def test_a_placement_episode_drives_off_centre_and_slower_and_labels_the_truth_f
     # The label path's first station, seen from the car: on it for the expert, off it when placed.
     y_first_m = {f: np.abs(r["target"][:, LAYOUT.geometry][:, 1]) * PATH_XY_SCALE_M[0] for f, r in runs.items()}
     assert np.max(y_first_m[0.0]) < 0.1 and np.max(y_first_m[1.0]) > 0.25
+
+
+def test_placement_heads_for_the_drawn_offset_clipped_to_the_room_and_back_when_there_is_none():
+    x = np.linspace(0.0, 40.0, 21)
+    straight = Perception(path_t_s=np.linspace(0.0, 4.0, 21), path_x_m=x, path_y_m=np.zeros(21),
+                          path_speed_mps=np.full(21, 10.0))
+    placement = datagen._Placement(_params(placement_hold_s=60.0, placement_offset_max_m=1.5), np.random.default_rng(2), True)  # draws -0.72 m
+    placement.apply(0.0, straight, 0.2, 0.1)
+    target = placement.target_m
+    assert abs(target) > 0.2
+    held = placement.apply(20.0, straight, 0.2, 0.1).path_y_m
+    assert np.allclose(held, np.clip(target, -0.1, 0.2))
+    assert np.allclose(placement.apply(21.0, straight, 0.2, 0.5).path_y_m, -0.4)  # towards -0.5 at 0.3 m/s
+    # No room on the side of the offset (negative: the path itself is already closer to the edge than
+    # the margin): back to the path at the shift rate, not in a jump.
+    assert np.allclose(placement.apply(21.5, straight, 0.2, -0.3).path_y_m, np.sign(target) * 0.25)
+    assert np.allclose(placement.apply(23.0, straight, 0.2, -0.3).path_y_m, 0.0)
+
+
+def test_a_placed_parked_village_keeps_off_the_curb_and_the_parked_cars(monkeypatch):
+    """Offsets up to 1.5 m: unbounded, the simulated driver took over twice in this episode (the
+    curb at 2.2 s, a parked car at TTC 1.1 s); within the road's room and none beside parked cars, never."""
+    from lcc_plus.sim import world as world_module
+
+    worlds = []
+
+    class Recorded(world_module.World):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            worlds.append(self)
+
+    monkeypatch.setattr(world_module, "World", Recorded)
+    runs = _episode_off_and_on("parked_village", 40.0, "placement_fraction", recovery_fraction=0.0,
+                               placement_offset_max_m=1.5, placement_hold_s=6.0)
+    y_first_m = np.abs(runs[1.0]["target"][:, LAYOUT.geometry][:, 1]) * PATH_XY_SCALE_M[0]
+    assert len(worlds) == 2 and np.max(y_first_m) > 0.25   # it was placed
+    assert [e for e in worlds[1].log.events if e.kind in ("takeover_driver", "lane_departure", "collision")] == []
 
 
 def test_bend_variation_draws_the_episodes_road_from_the_scenarios_own(monkeypatch):

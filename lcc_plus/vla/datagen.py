@@ -20,7 +20,8 @@ intent the episode asks for, encoded by decode.encode). What drives:
              speed, both redrawn every few seconds. There are only the catalog's maps, so a
              network that saw each place at one speed and one placement reads the place from
              both and reports the lines it saw there (docs/results/README.md, "Why right
-             offline and wrong in closed loop"); the labels are the truth from where the car is;
+             offline and wrong in closed loop"); the labels are the truth from where the car is.
+             The offset keeps to the lane's room and is none near parked cars and obstacles;
   bends      (any expert or recovery episode, `bend_variation_fraction` of them) the road of
              the scenario with each bend's radius scaled and the whole road mirrored half of
              the time (scenarios.with_varied_bends): same traffic, another road to read;
@@ -117,6 +118,10 @@ class DatagenParams:
                                            min=0.05, max=2.0)
     placement_hold_s: float = spec("longest time one drawn offset and speed are held", unit="s",
                                    min=1.0, max=60.0)
+    placement_edge_margin_m: float = spec("clearance the placed car's body keeps to its lane's edges",
+                                          unit="m", min=0.0, max=2.0)
+    placement_clear_ahead_m: float = spec("no offset from this far before a parked car or obstacle near the "
+                                          "path until the car is past it", unit="m", min=0.0, max=200.0)
     bend_variation_fraction: float = spec("share of expert/recovery episodes on a road with other bend radii "
                                           "(and mirrored half of the time)", min=0.0, max=1.0)
     bend_radius_scale_min: float = spec("smallest factor on a bend's radius", min=0.5, max=1.0)
@@ -280,14 +285,19 @@ class _CurvePace:
 class _Placement:
     """Where a placement episode drives: the true path moved sideways by a held offset (reached at
     `placement_shift_rate_mps`, not jumped to) at a held fraction of its speed. The controller
-    tracks the geometry, so the car sits off-centre and slower while the labels stay the truth."""
+    tracks the geometry, so the car sits off-centre and slower while the labels stay the truth.
+
+    The offset stays inside the room the road leaves (`room_left_m`/`room_right_m` of `apply`):
+    an unbounded one put the car on the curb or beside a parked car, where the simulated driver
+    took over and the episode taught a pass nobody would drive (docs/results/README.md, "Seen from
+    elsewhere on the road")."""
 
     def __init__(self, p: DatagenParams, rng: np.random.Generator, active: bool):
         self.p, self.rng, self.active = p, rng, active
         self.until_s, self.last_s = -float("inf"), None
         self.offset_m, self.target_m, self.speed_factor = 0.0, 0.0, 1.0
 
-    def _advance(self, now_s: float) -> None:
+    def _advance(self, now_s: float, room_left_m: float, room_right_m: float) -> None:
         if now_s >= self.until_s:
             self.target_m = float(self.rng.uniform(-1.0, 1.0)) * self.p.placement_offset_max_m
             self.speed_factor = float(self.rng.uniform(self.p.placement_speed_min, 1.0))
@@ -295,18 +305,47 @@ class _Placement:
         dt = 0.0 if self.last_s is None else max(now_s - self.last_s, 0.0)
         self.last_s = now_s
         step = self.p.placement_shift_rate_mps * dt
-        self.offset_m += float(np.clip(self.target_m - self.offset_m, -step, step))
+        target = float(np.clip(self.target_m, -max(room_right_m, 0.0), max(room_left_m, 0.0)))
+        self.offset_m += float(np.clip(target - self.offset_m, -step, step))
 
-    def apply(self, now_s: float, path: Perception) -> Perception:
-        """`path` moved left by the held offset (along its normal) and slowed by the held factor."""
+    def apply(self, now_s: float, path: Perception, room_left_m: float = float("inf"),
+              room_right_m: float = float("inf")) -> Perception:
+        """`path` moved left by the held offset (along its normal) and slowed by the held factor.
+        The offset heads for the drawn one clipped to [-room_right_m, room_left_m] (0 where either
+        is negative)."""
         if not self.active:
             return path
-        self._advance(now_s)
+        self._advance(now_s, room_left_m, room_right_m)
         x, y = np.asarray(path.path_x_m, float), np.asarray(path.path_y_m, float)
         heading = np.arctan2(np.gradient(y), np.gradient(x)) if len(x) > 1 else np.zeros_like(x)
         return replace(path, path_x_m=x - self.offset_m * np.sin(heading),
                        path_y_m=y + self.offset_m * np.cos(heading),
                        path_speed_mps=np.asarray(path.path_speed_mps, float) * self.speed_factor)
+
+
+def _placement_room(world, plan, p: DatagenParams) -> tuple[float, float]:
+    """(left, right) room in m the true path leaves a placed car: to the own lane's edges, less
+    `placement_edge_margin_m`; none at all from `placement_clear_ahead_m` before a static object
+    near the path until the car is past it, and during a lane change."""
+    pos = world.lane_pos
+    if pos is None or plan.lc_progress > 0.0 or plan.intent != IntentKind.KEEP_LANE:
+        return 0.0, 0.0
+    line, s0 = plan.line, plan.s0_m
+    d_path = float(np.interp(s0, line.s, plan.offset_m))
+    half_w = 0.5 * world.vp.width_m
+    statics = [a for a in world.traffic.agents if a.static]
+    if statics:
+        s_a, d_a = line.project(np.array([[a.x_m, a.y_m] for a in statics]), s0 - 30.0, s0 + 250.0)
+        for a, sa, da in zip(statics, s_a, d_a):
+            ahead_m = float(sa) - s0
+            near = abs(float(da) - float(np.interp(sa, line.s, plan.offset_m))) < 0.5 * a.width_m + half_w + 1.0
+            if near and -(0.5 * a.length_m + 10.0) < ahead_m < p.placement_clear_ahead_m:
+                return 0.0, 0.0
+    # The chain's line runs midway between the lane's edges (ground_truth._driving_offsets).
+    left, right = world.net.lanes[pos.lane_id].offsets_at(pos.s_m)
+    half_lane = 0.5 * float(left - right)
+    inner = half_lane - half_w - p.placement_edge_margin_m
+    return inner - d_path, inner + d_path
 
 
 def _drawn(rng: np.random.Generator, fraction: float, dagger: bool) -> bool:
@@ -439,7 +478,11 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         if stack is not None and model_drives:
             command = stack_command
         else:
-            drive_path = model_p if model_p is not None and model_drives else placement.apply(now, drive_gt)
+            if model_p is not None and model_drives:
+                drive_path = model_p
+            else:
+                drive_path = placement.apply(now, drive_gt, *_placement_room(world, plan, p)) \
+                    if placement.active else drive_gt
             command = controller.step(now, ego, path_trajectory(drive_path))
             command.steering_angle_rad += perturb.steer_at(now, ego.speed_mps)
             # The indicator is what makes the world track (and the label plan) a system lane change.
