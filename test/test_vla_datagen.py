@@ -123,6 +123,24 @@ def test_placement_heads_for_the_drawn_offset_clipped_to_the_room_and_back_when_
     assert np.allclose(placement.apply(23.0, straight, 0.2, -0.3).path_y_m, 0.0)
 
 
+def test_placement_room_is_the_lane_less_the_margin_from_the_path_and_none_in_a_lane_change():
+    from lcc_plus.common.types import IntentKind
+    from lcc_plus.sim import ground_truth, scenarios
+    from lcc_plus.sim.world import World
+
+    p = _params()
+    highway = World(scenarios.get("highway_cut_in"), 0, render=False)  # 3.5 m lane, the path on its middle
+    room = datagen._placement_room(highway, ground_truth.perceive_with_plan(highway, IntentKind.KEEP_LANE)[1], p)
+    assert room == pytest.approx((1.75 - 0.925 - 0.5,) * 2)
+    for change in (IntentKind.CHANGE_LEFT, IntentKind.CHANGE_RIGHT):
+        assert datagen._placement_room(highway, ground_truth.perceive_with_plan(highway, change)[1], p) == (0.0, 0.0)
+    # A two-way 5 m road: the keep-right path leaves the room on its left; to its right the car is
+    # already nearer the edge than the margin, so there is none.
+    narrow = World(scenarios.get("narrow_curves"), 0, render=False)
+    left, right = datagen._placement_room(narrow, ground_truth.perceive_with_plan(narrow, IntentKind.KEEP_LANE)[1], p)
+    assert left + right == pytest.approx(2 * (2.5 - 0.925 - 0.5)) and right < 0.0 < left
+
+
 def test_a_placed_parked_village_keeps_off_the_curb_and_the_parked_cars(monkeypatch):
     """Offsets up to 1.5 m: unbounded, the simulated driver took over twice in this episode (the
     curb at 2.2 s, a parked car at TTC 1.1 s); within the road's room and none beside parked cars, never."""
