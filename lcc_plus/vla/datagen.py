@@ -480,9 +480,10 @@ def run_episode(job: EpisodeJob) -> dict[str, np.ndarray]:
         else:
             if model_p is not None and model_drives:
                 drive_path = model_p
+            elif placement.active:  # the room projects the static objects: only worth it when placed
+                drive_path = placement.apply(now, drive_gt, *_placement_room(world, plan, p))
             else:
-                drive_path = placement.apply(now, drive_gt, *_placement_room(world, plan, p)) \
-                    if placement.active else drive_gt
+                drive_path = drive_gt
             command = controller.step(now, ego, path_trajectory(drive_path))
             command.steering_angle_rad += perturb.steer_at(now, ego.speed_mps)
             # The indicator is what makes the world track (and the label plan) a system lane change.
