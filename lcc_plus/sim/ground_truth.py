@@ -286,7 +286,7 @@ def _driving_offsets(net, ids: list[int], line: Polyline, width_m: float) -> np.
     return out
 
 
-def _agents_on_line(world, line: Polyline, s0: float):
+def agents_on_line(world, line: Polyline, s0: float):
     """Agents with their (s, d) on the line, cached for the line within one world step."""
     key = (id(line), s0, world.time_s)
     cache = world.agents_on_line_cache
@@ -314,7 +314,7 @@ PULL_OUT_SPEED_MPS = 3.0
 def _nudge(world, line: Polyline, s0: float, offset: np.ndarray, p: GroundTruthParams):
     """Shift the driving line left past static objects that intrude on it, when the road
     is wide enough and no oncoming car is in the way; else they block (returned)."""
-    agents, s, d = _agents_on_line(world, line, s0)
+    agents, s, d = agents_on_line(world, line, s0)
     st = world.vehicle.state
     d0 = float(line.project(np.array([[st.x_m, st.y_m]]))[1][0])
     half_w = 0.5 * world.vp.width_m
@@ -378,7 +378,7 @@ def _oncoming_conflict(world, line: Polyline, s0: float, s_back_m: float, length
     """Would an oncoming car meet us before we are back on our side, at `s_back_m`?"""
     v = max(world.vehicle.state.speed_mps, 3.0)
     t_clear = (s_back_m + 0.5 * length_m - s0) / v
-    agents, s, d = _agents_on_line(world, line, s0)
+    agents, s, d = agents_on_line(world, line, s0)
     heading = line.heading_at(np.clip(s, 0, line.length)) if len(s) else np.zeros(0)
     for a, sa, h in zip(agents, s, heading):
         if a.static or sa < s0:
@@ -394,7 +394,7 @@ def _oncoming_conflict(world, line: Polyline, s0: float, s_back_m: float, length
 
 def _lead_on_line(world, line: Polyline, s0: float, offset: np.ndarray, blockers: set) -> tuple[float, float]:
     """Bumper gap (m) and speed along the line of the nearest object in the driving corridor."""
-    agents, s, d = _agents_on_line(world, line, s0)
+    agents, s, d = agents_on_line(world, line, s0)
     vp = world.vp
     front = vp.length_m - vp.rear_overhang_m
     gap, v_lead = math.inf, 0.0
@@ -472,7 +472,7 @@ def _idm(v: float, v0: float, gap: float, v_lead: float, p: GroundTruthParams) -
 def leads(world, plan: PathPlan) -> tuple[Lead, Lead, Lead]:
     """Nearest object ahead in the ego's driving corridor, and in the left and right lanes."""
     net = world.net
-    agents, s, d = _agents_on_line(world, plan.line, plan.s0_m)
+    agents, s, d = agents_on_line(world, plan.line, plan.s0_m)
     vp = world.vp
     front = vp.length_m - vp.rear_overhang_m
     lane = net.lanes[plan.own_chain[0]]

@@ -327,20 +327,20 @@ def _placement_room(world, plan, p: DatagenParams) -> tuple[float, float]:
     """(left, right) room in m the true path leaves a placed car: to the own lane's edges, less
     `placement_edge_margin_m`; none at all from `placement_clear_ahead_m` before a static object
     near the path until the car is past it, and during a lane change."""
+    from lcc_plus.sim import ground_truth
+
     pos = world.lane_pos
-    if pos is None or plan.lc_progress > 0.0 or plan.intent != IntentKind.KEEP_LANE:
+    if pos is None or plan.intent != IntentKind.KEEP_LANE:  # a lane change under way plans its own intent
         return 0.0, 0.0
     line, s0 = plan.line, plan.s0_m
-    d_path = float(np.interp(s0, line.s, plan.offset_m))
     half_w = 0.5 * world.vp.width_m
-    statics = [a for a in world.traffic.agents if a.static]
-    if statics:
-        s_a, d_a = line.project(np.array([[a.x_m, a.y_m] for a in statics]), s0 - 30.0, s0 + 250.0)
-        for a, sa, da in zip(statics, s_a, d_a):
-            ahead_m = float(sa) - s0
-            near = abs(float(da) - float(np.interp(sa, line.s, plan.offset_m))) < 0.5 * a.width_m + half_w + 1.0
-            if near and -(0.5 * a.length_m + 10.0) < ahead_m < p.placement_clear_ahead_m:
-                return 0.0, 0.0
+    # The projections the plan's nudge made this step (cached in the world), not a second set.
+    for a, sa, da in zip(*ground_truth.agents_on_line(world, line, s0)):
+        if not a.static or not -(0.5 * a.length_m + 10.0) < sa - s0 < p.placement_clear_ahead_m:
+            continue
+        if abs(float(da) - float(np.interp(sa, line.s, plan.offset_m))) < 0.5 * a.width_m + half_w + 1.0:
+            return 0.0, 0.0
+    d_path = float(np.interp(s0, line.s, plan.offset_m))
     # The chain's line runs midway between the lane's edges (ground_truth._driving_offsets).
     left, right = world.net.lanes[pos.lane_id].offsets_at(pos.s_m)
     half_lane = 0.5 * float(left - right)
