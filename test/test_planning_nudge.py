@@ -7,6 +7,7 @@ from planning_fixtures import driver, rear
 
 from lcc_plus.common.types import EgoState, LaneLine, Lead, LineType, Mode, Perception, TakeoverDemand
 from lcc_plus.planning.mode_manager import ModeManager
+from lcc_plus.planning.nudge import NudgePass
 from lcc_plus.planning.params import ModeManagerParams
 
 DT = 0.05
@@ -22,14 +23,14 @@ def small_road(centre_line: LineType = LineType.DASHED, curvature_1pm: float = 0
 
 def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_line=LineType.DASHED,
                seconds: float = 20.0, speed: float = 12.0, model_path_y_m: float | None = None,
-               seen=lambda t_s: True, curvature_1pm: float = 0.0):
-    """Ego follows its plan's speed exactly; the obstacle stands `60 m` ahead at `obstacle_offset_m`,
-    perceived while `seen(t_s)`."""
+               seen=lambda t_s: True, curvature_1pm: float = 0.0, obstacle_at_m: float = 60.0):
+    """Ego follows its plan's speed exactly; the obstacle stands `obstacle_at_m` ahead at
+    `obstacle_offset_m`, perceived while `seen(t_s)`."""
     mm = ModeManager(P)
     v, odo, t = speed, 0.0, 0.0
     log = []
     for k in range(int(seconds / DT)):
-        gap = 60.0 - odo
+        gap = obstacle_at_m - odo
         lead = Lead(gap, -v, obstacle_offset_m, 0.9) if gap > -1.0 and seen(t) else Lead()
         per = Perception(lane_lines=small_road(centre_line, curvature_1pm), lead=lead, lead_left=oncoming or Lead(),
                          confidence=0.9)
@@ -96,7 +97,7 @@ def test_no_pass_where_the_road_bends_sharply():
 def test_a_pass_planned_for_a_vehicle_no_longer_seen_is_dropped_before_it_begins():
     # A false detection far ahead (seen for the first second only): the pass planned for it must
     # not start 3 s later for nothing.
-    mm, log = drive_past(0.0, seen=lambda t_s: t_s < 1.0, seconds=8.0)
+    mm, log = drive_past(0.0, seen=lambda t_s: t_s < 1.0, seconds=8.0, obstacle_at_m=90.0)
     reasons = [e.reason for e in mm.drain_events()]
     assert any("free road" in r for r in reasons)
     assert any(r == "pass dropped before it began: no stopped vehicle ahead any more" for r in reasons)
@@ -109,3 +110,24 @@ def test_a_one_frame_gap_in_the_detection_keeps_the_pass():
     need = 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
     assert offset_alongside(log) == pytest.approx(need, abs=0.05)
     assert not any("dropped" in e.reason for e in mm.drain_events())
+
+
+def test_the_pass_is_out_before_the_stopped_vehicle_or_not_planned():
+    pass_ = NudgePass.plan(P, 100.0, 12.0, 60.0, 2.0, "test")
+    out_before = P.nudge_out_before_s * P.nudge_speed_mps
+    assert pass_.offset_at(np.array([100.0 + 60.0 - out_before]))[0] == pytest.approx(2.0)
+    assert pass_.offset_at(np.array([pass_.ramp_start_odo_m]))[0] == pytest.approx(0.0)
+    assert pass_.hold_end_odo_m > 160.0 + P.nudge_obstacle_length_m  # alongside until past it
+    assert NudgePass.plan(P, 100.0, 12.0, pass_.ramp_m + out_before - 0.5, 2.0, "test") is None
+
+
+def test_the_pass_follows_a_bend_along_its_normal():
+    radius_m, offset_m = 50.0, 2.0
+
+    def lane(x: np.ndarray) -> np.ndarray:  # a left bend, flat past its quarter circle
+        return radius_m - np.sqrt(np.maximum(radius_m**2 - np.asarray(x, dtype=float) ** 2, 0.0))
+    pass_ = NudgePass(offset_m, 8.0, -100.0, -50.0, 100.0, 30.0, "test")  # full offset all along
+    x = np.linspace(0.0, 30.0, 7)
+    y = pass_.applied_to(lane, 0.0)(x)
+    # On the bend's inside, on the circle 2 m smaller: not 2 m up in y, which narrows as the road turns.
+    assert np.hypot(x, y - radius_m) == pytest.approx(radius_m - offset_m, abs=0.02)

@@ -90,10 +90,6 @@ def _finite(value: object, fallback: float = 0.0) -> float:
 TAKEOVER_REFUSAL = "takeover warning active"
 
 
-def _nudged(lane: Curve, nudge: NudgePass, odo_m: float) -> Curve:
-    return lambda x: lane(x) + nudge.offset_at(odo_m + np.asarray(x, dtype=float))
-
-
 def _shifted(curve: Curve, offset_m: float) -> Curve:
     return lambda x: curve(x) + offset_m
 
@@ -608,8 +604,7 @@ class ModeManager:
         if lane is not None and self.nudge is not None:
             # The pass belongs to the lane reference, so a model path that passes too agrees with it
             # and one that does not pulls the blend back (and _clears then stops the car behind).
-            # Offset by x for s: small roads bend gently over the few tens of metres of a pass.
-            lane = _nudged(lane, self.nudge, self._odo_m)
+            lane = self.nudge.applied_to(lane, self._odo_m)
         weight = view.lane_weight
         if lane is not None and path is not None:
             gap = path_gap_m(lane, path, self.p)

@@ -10,7 +10,9 @@ two-way road: the middle of the keep-side half); the caller moves the obstacle's
 Lead.lateral_offset_m, which is from the ego lane centre, into that frame.
 
 An active pass lives in odometer coordinates (distance driven), so the offset stays
-put in the world while the obstacle leaves the camera's lead slot alongside it.
+put in the world while the obstacle leaves the camera's lead slot alongside it. It is
+applied along the lane's normal at each arc length, as a driver's pass on a bend is: an
+offset along base_link y narrows towards the bend's outside edge as the road turns.
 Ramps are quintics in distance, their length chosen so that the lateral acceleration
 at the pass speed stays within `nudge_lat_accel_mps2` and the path curvature within
 what the car can steer.
@@ -23,11 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from lcc_plus.common.types import Lead
+from lcc_plus.planning import trajectory as traj_builder
 from lcc_plus.planning.gap import lead_exists, oncoming_within_s
+from lcc_plus.planning.lanes import Curve
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
 
 RAMP_CURVATURE_MAX_1PM = 0.15  # inside the controller's curvature limit (0.2 1/m)
+PASS_REACH_M = 200.0  # past the planner's look-ahead at motorway speed (horizon x 34 m/s)
+MIN_OUT_BEFORE_M = 2.0  # as the ground truth's pass (ground_truth._nudge)
 
 
 @dataclass(frozen=True)
@@ -99,17 +105,23 @@ class NudgePass:
     @classmethod
     def plan(cls, p: ModeManagerParams, odo_m: float, speed_mps: float, obstacle_gap_m: float, offset_m: float,
              reason: str) -> NudgePass | None:
-        """A pass with full offset before the front bumper reaches the obstacle, or None if it cannot fit.
+        """A pass with full offset `nudge_out_before_s` (at the pass speed, 2 m at least) before the
+        front bumper reaches the obstacle, or None if it cannot fit.
 
         The pass speed is `nudge_speed_mps`, or the present speed when slower (the ramp is then
-        shorter and still fits when the car is already close).
+        shorter and still fits when the car is already close). Out in time, the obstacle has left
+        the car's corridor before its time to collision runs short; a ramp that ended at the
+        obstacle left the car half in front of it until 0.5 s before (parked_village at 7.5 m/s:
+        the safety driver took over at a TTC of 1.2 s).
         """
         pass_speed = min(max(speed_mps, 1.0), p.nudge_speed_mps)
         ramp = ramp_length_m(p, offset_m, pass_speed)
-        if obstacle_gap_m < ramp:
+        out_before = max(MIN_OUT_BEFORE_M, p.nudge_out_before_s * pass_speed)
+        if obstacle_gap_m < ramp + out_before:
             return None
-        hold_start = odo_m + obstacle_gap_m
-        hold_end = hold_start + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
+        obstacle_odo = odo_m + obstacle_gap_m
+        hold_start = obstacle_odo - out_before
+        hold_end = obstacle_odo + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
         return cls(offset_m, pass_speed, hold_start - ramp, hold_start, hold_end, ramp, reason)
 
     def offset_at(self, odo_m: np.ndarray) -> np.ndarray:
@@ -118,6 +130,10 @@ class NudgePass:
         odo = np.asarray(odo_m, dtype=float)
         return np.where(odo < self.hold_start_odo_m, q_in.at(odo - self.ramp_start_odo_m),
                         np.where(odo <= self.hold_end_odo_m, self.offset_m, q_out.at(odo - self.hold_end_odo_m)))
+
+    def applied_to(self, lane: Curve, odo_m: float) -> Curve:
+        """`lane` (y of x in base_link) moved by the pass along its normal, the car at odometer `odo_m`."""
+        return traj_builder.moved_along_normal(lane, lambda s: self.offset_at(odo_m + s), PASS_REACH_M)
 
     def speed_cap(self, p: ModeManagerParams, odo_m: np.ndarray) -> np.ndarray:
         """Pass speed from the ramp start to the end of the pass, unlimited after it."""

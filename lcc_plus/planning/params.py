@@ -142,11 +142,12 @@ class ModeManagerParams:
     nudge_obstacle_length_m: float = spec("length assumed for a stopped lead", unit="m", min=1.0, max=20.0)
     nudge_speed_mps: float = spec("speed while passing a stopped vehicle", unit="m/s", min=1.0, max=20.0)
     nudge_lat_accel_mps2: float = spec("lateral acceleration of the nudge", unit="m/s^2", min=0.2, max=2.0)
+    nudge_out_before_s: float = spec("the pass reaches its full offset this long (at the pass speed) before "
+                                     "the stopped vehicle", unit="s", min=0.0, max=4.0)
     nudge_drop_hold_s: float = spec("a planned pass that has not begun is dropped once its stopped vehicle "
                                     "has been gone (or the bend too sharp) this long", unit="s", min=0.0, max=5.0)
     nudge_max_curvature_1pm: float = spec("no pass where the lane bends sharper than this before the stopped "
-                                          "vehicle is passed (the pass is offset along x, for gentle bends)",
-                                          unit="1/m", min=0.001, max=0.2)
+                                          "vehicle is passed", unit="1/m", min=0.001, max=0.2)
     nudge_line_overlap_m: float = spec("how far the car may cover its own lane line inside the lane nudge",
                                        unit="m", min=0.0, max=1.0)
     oncoming_time_min_s: float = spec("oncoming traffic must be this many seconds away to use its lane",

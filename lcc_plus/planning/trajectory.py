@@ -40,6 +40,23 @@ def _arc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return s, x, y, heading
 
 
+def moved_along_normal(centre: Curve, offset_of_s: Callable[[np.ndarray], np.ndarray], length_m: float) -> Curve:
+    """y = centre(x) moved by offset_of_s(arc length) [m, + left] along its normal, as y of x again;
+    over at least `length_m` of arc, then centre(x) moved by the last offset in y."""
+    s, x, y, heading = centre_geometry(centre, length_m)
+    d = np.asarray(offset_of_s(s), dtype=float) * np.ones_like(s)
+    x_new, y_new = x - np.sin(heading) * d, y + np.cos(heading) * d
+    # Where the centre turns past 90 degrees the moved points fold back in x; y(x) keeps the
+    # first branch (the part a trajectory of the horizon can reach).
+    ahead = np.concatenate(([True], x_new[1:] > np.maximum.accumulate(x_new)[:-1]))
+    x_new, y_new, d_end = x_new[ahead], y_new[ahead], float(d[-1])
+
+    def curve(q: np.ndarray) -> np.ndarray:
+        q = np.asarray(q, dtype=float)
+        return np.where(q <= x_new[-1], np.interp(q, x_new, y_new), np.asarray(centre(q), dtype=float) + d_end)
+    return curve
+
+
 def curvature_of(s: np.ndarray, heading: np.ndarray) -> np.ndarray:
     return np.gradient(heading, s)
 
