@@ -1,13 +1,15 @@
 """Small-road nudging past a stopped vehicle, or stop behind it and request a takeover."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from planning_fixtures import driver, rear
 
 from lcc_plus.common.types import EgoState, LaneLine, Lead, LineType, Mode, Perception, TakeoverDemand
 from lcc_plus.planning.mode_manager import ModeManager
-from lcc_plus.planning.nudge import NudgePass
+from lcc_plus.planning.nudge import NudgePass, choose_offset
 from lcc_plus.planning.params import ModeManagerParams
 
 DT = 0.05
@@ -131,3 +133,15 @@ def test_the_pass_follows_a_bend_along_its_normal():
     y = pass_.applied_to(lane, 0.0)(x)
     # On the bend's inside, on the circle 2 m smaller: not 2 m up in y, which narrows as the road turns.
     assert np.hypot(x, y - radius_m) == pytest.approx(radius_m - offset_m, abs=0.02)
+
+
+def test_a_pass_on_a_5_m_two_way_road_keeps_its_edge_clearance_not_the_obstacle_clearance():
+    # unmarked_lane: a car parked 0.15 m right of the keep-side half's middle of a 5 m road.
+    parked = Lead(30.0, -5.0, -0.15, 1.0)
+    choice = choose_offset(P, 2.5, 2.5, 5.0, parked, Lead(), False, None)
+    assert choice.reason == "passing stopped vehicle using the free road"
+    left_edge_gap = 0.5 * 2.5 + 2.5 - (choice.offset_m + 0.5 * P.vehicle_width_m)
+    assert P.nudge_edge_clearance_m <= left_edge_gap < P.nudge_clearance_m
+    wider = replace(P, nudge_edge_clearance_m=P.nudge_clearance_m)
+    assert choose_offset(wider, 2.5, 2.5, 5.0, parked, Lead(), False, None).reason == \
+        "stopped vehicle ahead: too wide to pass"

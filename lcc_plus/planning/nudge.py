@@ -46,6 +46,7 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
                   obstacle: Lead, passing_lead: Lead, passing_blind_spot: bool, model_clears: bool | None
                   ) -> NudgeChoice:
     """Lateral offset [m, + left] from the lane reference that passes `obstacle`, or 0 with why not.
+    Beside the obstacle the car keeps `nudge_clearance_m`, from the road's far edge `nudge_edge_clearance_m`.
 
     `lane_width_m` is the own lane (on an unmarked two-way road: the keep-side half),
     `free_room_m` how much road continues beyond its line on the passing side (0: none),
@@ -66,7 +67,7 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
     y = need_left if side > 0 else need_right
     if free_room_m <= 0.0:
         return NudgeChoice(0.0, "stopped vehicle ahead: no free road beside it")
-    if abs(y) > 0.5 * lane_width_m + free_room_m - half_ego - p.nudge_clearance_m:
+    if abs(y) > 0.5 * lane_width_m + free_room_m - half_ego - p.nudge_edge_clearance_m:
         return NudgeChoice(0.0, "stopped vehicle ahead: too wide to pass")
     if passing_blind_spot:
         return NudgeChoice(0.0, "stopped vehicle ahead: vehicle beside in the passing lane")

@@ -138,6 +138,8 @@ class ModeManagerParams:
     # Small-road nudging
     nudge_enabled: bool = spec("pass stopped vehicles by offsetting")
     nudge_clearance_m: float = spec("lateral clearance kept to a passed vehicle", unit="m", min=0.2, max=2.0)
+    nudge_edge_clearance_m: float = spec("room kept to the road's far edge when passing into the free road",
+                                         unit="m", min=0.1, max=2.0)
     nudge_obstacle_width_m: float = spec("width assumed for a stopped lead", unit="m", min=0.5, max=3.5)
     nudge_obstacle_length_m: float = spec("length assumed for a stopped lead", unit="m", min=1.0, max=20.0)
     nudge_speed_mps: float = spec("speed while passing a stopped vehicle", unit="m/s", min=1.0, max=20.0)
