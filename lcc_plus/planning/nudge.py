@@ -32,7 +32,7 @@ from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
 
 RAMP_CURVATURE_MAX_1PM = 0.15  # inside the controller's curvature limit (0.2 1/m)
-PASS_REACH_M = 200.0  # past the planner's look-ahead at motorway speed (horizon x 34 m/s)
+PASS_REACH_M = 200.0  # sampled to 1.5x this (centre_geometry): past the 6 s look-ahead at 34 m/s
 MIN_OUT_BEFORE_M = 2.0  # as the ground truth's pass (ground_truth._nudge)
 
 

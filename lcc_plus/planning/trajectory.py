@@ -40,12 +40,17 @@ def _arc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return s, x, y, heading
 
 
+def _along_normal(x: np.ndarray, y: np.ndarray, heading: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points (x, y) with the given headings moved by d [m, + left] along their normals."""
+    return x - np.sin(heading) * d, y + np.cos(heading) * d
+
+
 def moved_along_normal(centre: Curve, offset_of_s: Callable[[np.ndarray], np.ndarray], length_m: float) -> Curve:
     """y = centre(x) moved by offset_of_s(arc length) [m, + left] along its normal, as y of x again;
     over at least `length_m` of arc, then centre(x) moved by the last offset in y."""
     s, x, y, heading = centre_geometry(centre, length_m)
     d = np.asarray(offset_of_s(s), dtype=float) * np.ones_like(s)
-    x_new, y_new = x - np.sin(heading) * d, y + np.cos(heading) * d
+    x_new, y_new = _along_normal(x, y, heading, d)
     # Where the centre turns past 90 degrees the moved points fold back in x; y(x) keeps the
     # first branch (the part a trajectory of the horizon can reach).
     ahead = np.concatenate(([True], x_new[1:] > np.maximum.accumulate(x_new)[:-1]))
@@ -86,7 +91,7 @@ def build(stamp_s: float, centre: Curve, plan: SpeedPlan, offset: Offset | None,
         before = s_c / max(plan.speed_mps[0], 1.0)
         t_dense = np.where(s_c > s_plan[-1], beyond, np.where(s_c < 0.0, before, np.interp(s_c, s_plan, plan.t_s)))
         d = np.asarray(offset(t_dense, s_c), dtype=float)
-        s_c, x_c, y_c, h_c = _arc(x_c - np.sin(h_c) * d, y_c + np.cos(h_c) * d)
+        s_c, x_c, y_c, h_c = _arc(*_along_normal(x_c, y_c, h_c, d))
     kappa = curvature_of(s_c, h_c)
     s = np.clip(plan.s_m, 0.0, s_c[-1])
     return Trajectory(

@@ -394,16 +394,18 @@ def _oncoming_conflict(world, line: Polyline, s0: float, s_back_m: float, length
     (the model finds 73 % of them at 160-200 m, docs/results/README.md): whether the expert
     passed turned on a car the model could not see, and the model's path hedged between the two.
     """
-    target_mps = world.allowed_speed_mps() * world.desired_speed_factor
-    t_clear = _time_to_drive_s(s_back_m + 0.5 * length_m - s0, world.vehicle.state.speed_mps, target_mps, p)
     agents, s, d = agents_on_line(world, line, s0)
     heading = line.heading_at(np.clip(s, 0, line.length)) if len(s) else np.zeros(0)
+    t_clear = None  # timed once an oncoming car needs it: most steps there is none
     for a, sa, h in zip(agents, s, heading):
         if a.static or sa < s0:
             continue
         closing = -a.speed_mps * math.cos(a.yaw_rad - float(h))
         if closing <= 0.5:
             continue
+        if t_clear is None:
+            t_clear = _time_to_drive_s(s_back_m + 0.5 * length_m - s0, world.vehicle.state.speed_mps,
+                                       world.allowed_speed_mps() * world.desired_speed_factor, p)
         # It reaches the far end of the obstacle before we have cleared it.
         if sa - closing * t_clear < s_back_m + 0.5 * length_m + 15.0:
             return True
