@@ -25,9 +25,11 @@ def small_road(centre_line: LineType = LineType.DASHED, curvature_1pm: float = 0
 
 def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_line=LineType.DASHED,
                seconds: float = 20.0, speed: float = 12.0, model_path_y_m: float | None = None,
-               seen=lambda t_s: True, curvature_1pm: float = 0.0, obstacle_at_m: float = 60.0):
+               seen=lambda t_s: True, curvature_1pm: float = 0.0, obstacle_at_m: float = 60.0,
+               model_path_reach_m: float = 80.0):
     """Ego follows its plan's speed exactly; the obstacle stands `obstacle_at_m` ahead at
-    `obstacle_offset_m`, perceived while `seen(t_s)`."""
+    `obstacle_offset_m`, perceived while `seen(t_s)`; the model's path (if any) is straight at
+    `model_path_y_m` out to `model_path_reach_m`."""
     mm = ModeManager(P)
     v, odo, t = speed, 0.0, 0.0
     log = []
@@ -37,7 +39,7 @@ def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_li
         per = Perception(lane_lines=small_road(centre_line, curvature_1pm), lead=lead, lead_left=oncoming or Lead(),
                          confidence=0.9)
         if model_path_y_m is not None:
-            per.path_x_m, per.path_y_m = np.linspace(0.0, 80.0, 17), np.full(17, model_path_y_m)
+            per.path_x_m, per.path_y_m = np.linspace(0.0, model_path_reach_m, 17), np.full(17, model_path_y_m)
         traj, st, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=speed), per,
                               rear(), TakeoverDemand())
         if len(traj.t_s):
@@ -128,7 +130,7 @@ def test_the_pass_follows_a_bend_along_its_normal():
 
     def lane(x: np.ndarray) -> np.ndarray:  # a left bend, flat past its quarter circle
         return radius_m - np.sqrt(np.maximum(radius_m**2 - np.asarray(x, dtype=float) ** 2, 0.0))
-    pass_ = NudgePass(offset_m, 8.0, -100.0, -50.0, 100.0, 30.0, "test")  # full offset all along
+    pass_ = NudgePass(offset_m, 8.0, -100.0, -50.0, 100.0, 30.0, 30.0, "test")  # full offset all along
     x = np.linspace(0.0, 30.0, 7)
     y = pass_.applied_to(lane, 0.0)(x)
     # On the bend's inside, on the circle 2 m smaller: not 2 m up in y, which narrows as the road turns.
@@ -145,3 +147,62 @@ def test_a_pass_on_a_5_m_two_way_road_keeps_its_edge_clearance_not_the_obstacle_
     wider = replace(P, nudge_edge_clearance_m=P.nudge_clearance_m)
     assert choose_offset(wider, 2.5, 2.5, 5.0, parked, Lead(), False, None).reason == \
         "stopped vehicle ahead: too wide to pass"
+
+
+def test_a_pass_holds_on_past_a_second_parked_car_close_behind_the_first():
+    first = NudgePass.plan(P, 0.0, 8.0, 60.0, 2.2, "test")
+    gap_to_second = first.hold_end_odo_m + 5.0 - 50.0  # seen from odometer 50, close past the first
+    held = first.held_past(P, 50.0, gap_to_second, 2.2)
+    assert held is not None and held.hold_end_odo_m > first.hold_end_odo_m + 5.0 + P.nudge_obstacle_length_m
+    assert held.offset_at(np.array([first.hold_end_odo_m + 10.0]))[0] == pytest.approx(2.2)
+    assert first.held_past(P, 50.0, gap_to_second, 2.6) is None  # this offset does not clear it
+    assert first.held_past(P, 50.0, gap_to_second, -2.2) is None
+    past = first.hold_end_odo_m + 1.0  # already on the way back in
+    assert first.held_past(P, past, first.hold_end_odo_m + 5.0 - past, 2.2) is None
+    own = first.hold_end_odo_m + first.return_m + first.ramp_m + 20.0 - 50.0  # room for a pass of its own
+    assert first.held_past(P, 50.0, own, 2.2) is None
+    assert first.held_past(P, 50.0, 10.0, 2.2) is first  # the first car itself
+
+
+def test_the_way_back_is_gentler_than_the_way_out():
+    pass_ = NudgePass.plan(P, 0.0, 8.0, 60.0, 2.2, "test")
+    assert pass_.return_m > pass_.ramp_m
+    odo = np.linspace(0.0, pass_.hold_end_odo_m + pass_.return_m, 2000)
+    slope = np.abs(np.gradient(pass_.offset_at(odo), odo))
+    back = odo > pass_.hold_end_odo_m
+    assert np.max(slope[back]) < 0.8 * np.max(slope[~back])
+    assert not pass_.finished(pass_.hold_end_odo_m + pass_.ramp_m + 1.0)
+
+
+def test_a_row_of_two_parked_cars_is_passed_in_one_go():
+    mm = ModeManager(P)
+    v, odo, t = 8.0, 0.0, 0.0
+    cars_m = (60.0, 80.0)
+    offsets, speeds = [], []
+    for k in range(int(20.0 / DT)):
+        ahead = [c - odo for c in cars_m if c - odo > -1.0]
+        lead = Lead(ahead[0], -v, -1.6, 0.9) if ahead else Lead()
+        per = Perception(lane_lines=small_road(), lead=lead, confidence=0.9)
+        traj, _, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=8.0), per,
+                             rear(), TakeoverDemand())
+        if len(traj.t_s):
+            v = float(np.interp(DT, traj.t_s, traj.speed_mps))
+        odo += v * DT
+        t += DT
+        if 60.0 <= odo <= 85.0 and len(traj.t_s):
+            offsets.append(float(traj.y_m[0]))
+        speeds.append(v)
+    need = -1.6 + 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
+    assert min(offsets) > need - 0.3  # out beside both, not back in between them
+    assert min(speeds[40:]) > 6.0  # and no braking behind the second
+    assert any("held on" in e.reason for e in mm.drain_events())
+
+
+def test_a_model_path_short_of_the_pass_does_not_hold_it_back():
+    """A pass the model's path did not reach (a slow car's path) follows its own offset, not the
+    blend with that path; held back, its ramp ran on in distance while the car did not follow."""
+    need = -1.6 + 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
+    _, log = drive_past(-1.6, model_path_y_m=0.0, model_path_reach_m=15.0)
+    assert offset_alongside(log) == pytest.approx(need, abs=0.05)
+    _, log = drive_past(-1.6, model_path_y_m=0.0)  # a path that reaches past it and keeps the lane
+    assert offset_alongside(log) < need - 0.2

@@ -70,3 +70,14 @@ def test_stop_plan_constant_deceleration():
     plan = stop_plan(T, 20.0, 4.0)
     assert plan.speed_mps[T >= 5.0].max() == 0.0
     assert plan.s_m[-1] == pytest.approx(50.0)
+
+
+def test_a_stopped_car_far_ahead_does_not_hold_the_car_slow_and_it_still_stops_behind_it():
+    horizon = np.arange(0.0, 6.0, 0.1)
+    far = plan_speed(P, horizon, 3.0, 0.0, flat(11.0), [LeadTrack(190.0, 0.0)])
+    assert far.speed_mps[-1] > 5.0  # the old closing term held it at 3 m/s (-0.02 m/s^2)
+    plan = plan_speed(P, T, 3.0, 0.0, flat(11.0), [LeadTrack(190.0, 0.0)])
+    assert np.max(plan.speed_mps) > 8.0
+    assert plan.speed_mps[-1] < 0.05
+    assert 190.0 - plan.s_m[-1] == pytest.approx(P.standstill_gap_m, abs=1.0)
+    check_limits(plan)

@@ -114,3 +114,28 @@ def test_off_the_road_is_a_departure_and_the_driver_finds_the_way_back():
     while world.time_s < 20.0 and not world.done:
         world.step(follow_command(world), TakeoverDemand())
     assert world.log.arrays()["on_road"][-1]
+
+
+def test_the_edge_check_swings_the_front_towards_the_heading_and_the_rear_a_little_away():
+    """0.35 m off the right edge at 1.5 m/s: heading 10 degrees left is no danger, 10 right is."""
+    import dataclasses
+    import math
+
+    world = world_with("narrow_curves")
+    pos = world.lane_pos
+    lane = world.net.lanes[pos.lane_id]
+    right_limit = float(lane.offsets_at(pos.s_m)[1]) - world._extra_room(lane.right_id)
+    d = right_limit + 0.5 * world.vp.width_m + 0.35
+    x, y = lane.centre.xy_at(pos.s_m, d)
+    road_yaw = float(lane.centre.heading_at(pos.s_m))
+
+    def margin(heading_deg: float) -> float:
+        yaw = road_yaw + math.radians(heading_deg)
+        world.vehicle.state = dataclasses.replace(world.vehicle.state, x_m=float(x), y_m=float(y), yaw_rad=yaw,
+                                                  speed_mps=1.5, yaw_rate_radps=0.0)
+        world.lane_pos = world.net.locate(float(x), float(y), yaw, pos.lane_id)
+        return world.edge_margin_m(P.intervene_lookahead_s)
+
+    assert margin(0.0) == pytest.approx(0.35, abs=0.02)
+    assert margin(10.0) > 0.3   # the front corner swung right as well read -0.07 m here
+    assert margin(-10.0) < 0.0

@@ -58,3 +58,21 @@ def test_a_pass_from_standstill_waits_for_oncoming_cars_it_would_meet_only():
     assert not _passes_with_oncoming_at(120.0)
     # At 200 m the car is gone by before it gets there: timed at a 3 m/s crawl it waited (290 m).
     assert _passes_with_oncoming_at(200.0)
+
+
+def test_a_pull_out_from_a_crawl_is_out_before_the_front_bumper_is_close():
+    """unmarked_lane: the expert waits at a crawl behind the parked car on the bend for the
+    oncoming car, then pulls out. Measured from the rear axle and restarted flat from the car each
+    step, its pull-out was 0.4 m short 3.5 m before the parked car (TTC 1.0 s, the safety driver)."""
+    from lcc_plus.evaluation.drivers import make_policy
+
+    world = World(scenarios.get("unmarked_lane"), 0, render=False)
+    policy = make_policy("expert")
+    pulled = False
+    while world.time_s < 40.0 and not world.done:
+        command, takeover, _ = policy.act(world.observe())
+        world.step(command, takeover)
+        pulled |= bool(world.pull_out_from)
+    assert pulled  # the case is the one described: it waited, then pulled out from a crawl
+    assert not world.log.events_of("takeover_driver")
+    assert float(np.min(world.log.arrays()["ttc_s"])) > 1.5

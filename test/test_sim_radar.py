@@ -72,3 +72,14 @@ def test_blind_spot_flags():
     assert not far_slow.blind_spot_left
     closing_fast = settle(radar(**quiet), [car(-40.0, 3.5, vx=40.0)])
     assert closing_fast.blind_spot_left
+
+
+def test_a_truck_half_past_the_car_is_seen_by_its_rear_end():
+    """highway_slow_truck: a 12 m truck whose centre is 5.4 m ahead of the rear axle, its rear end
+    beside the car; its centre is outside every field of view, its rear end inside the corner's."""
+    quiet = {"dropout_probability": 0.0, "position_noise_m": 0.0, "speed_noise_mps": 0.0}
+    truck = TrueObject(3, 5.4, -3.5, 22.5, 0.0, 12.0, 2.5)
+    r = radar(**quiet)
+    assert not r._visible(truck.x_m, truck.y_m)
+    out = settle(r, [truck])
+    assert out.blind_spot_right and len(out.objects) == 1

@@ -48,7 +48,7 @@ from lcc_plus.planning.lane_change import LaneChange
 from lcc_plus.planning.lane_end import LaneEndTracker
 from lcc_plus.planning.lane_rules import lane_change_allowed
 from lcc_plus.planning.lanes import Curve, LaneView
-from lcc_plus.planning.nudge import NudgePass, choose_offset
+from lcc_plus.planning.nudge import NudgeChoice, NudgePass, choose_offset
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.reference import agreement, blend, heads_for, hold_curvature, model_path, path_gap_m
 from lcc_plus.planning.speed_policy import (
@@ -497,20 +497,36 @@ class ModeManager:
         stopped = (lead_exists(lead, p) and speed + lead.relative_speed_mps < p.stopped_speed_mps
                    and lead.distance_m < p.blocked_range_m)
         self._recheck_nudge(now, lead, stopped)
-        if not stopped or self.lane_change is not None or self.nudge is not None:
+        if not stopped or self.lane_change is not None:
             if not stopped:
                 self._blocked_reason = ""
+            return
+        if self.nudge is not None:
+            if self._odo_m >= self.nudge.ramp_start_odo_m:
+                self._hold_pass_on(now, lead, self._pass_choice(speed, view, perception, rear, path, lead))
             return
         if any(not self._static_refusal(side, speed, view, perception, rear, TakeoverDemand())
                for side in (1, -1)):
             self._blocked_reason = ""
             return  # a lane change can pass it (BLOCKED trigger)
+        choice = self._pass_choice(speed, view, perception, rear, path, lead)
+        plan = (NudgePass.plan(p, self._odo_m, speed, lead.distance_m, choice.offset_m, choice.reason,
+                               choice.model_judged) if choice.offset_m else None)
+        if plan is None:
+            self._blocked_reason = choice.reason if not choice.offset_m else "stopped vehicle ahead: too close to pass"
+            return
+        self._blocked_reason = ""
+        self.nudge = plan
+        self._transition(now, self.mode, f"nudge {plan.offset_m:+.2f} m: {plan.reason}")
+
+    def _pass_choice(self, speed: float, view: LaneView, perception: Perception, rear: RearSensing,
+                     path: Curve | None, lead: Lead) -> NudgeChoice:
+        """The offset from the lane reference that passes the stopped `lead`, or 0 with why not."""
+        p = self.p
         if not p.nudge_enabled:
-            self._blocked_reason = "stopped vehicle ahead: nudging disabled"
-            return
+            return NudgeChoice(0.0, "stopped vehicle ahead: nudging disabled")
         if self._bend_before_passing(lead) > p.nudge_max_curvature_1pm:
-            self._blocked_reason = "stopped vehicle ahead: bend too sharp to pass"
-            return
+            return NudgeChoice(0.0, "stopped vehicle ahead: bend too sharp to pass")
         side = 1 if p.keep_side == "right" else -1
         two_way = view.unmarked_two_way()
         lane_width = 0.5 * view.width_m if two_way else view.width_m
@@ -523,16 +539,17 @@ class ModeManager:
                         if path is not None and base is not None and self._path_covers(perception, lead) else None)
         # choose_offset works from the lane reference; the lead's offset is from the ego lane centre.
         from_ref = replace(lead, lateral_offset_m=lead.lateral_offset_m - self._keep_shift_m)
-        choice = choose_offset(p, lane_width, free_room, speed, from_ref,
-                               perception.lead_left if side > 0 else perception.lead_right,
-                               rear.blind_spot_left if side > 0 else rear.blind_spot_right, model_clears)
-        plan = NudgePass.plan(p, self._odo_m, speed, lead.distance_m, choice.offset_m, choice.reason) if choice.offset_m else None
-        if plan is None:
-            self._blocked_reason = choice.reason if not choice.offset_m else "stopped vehicle ahead: too close to pass"
-            return
-        self._blocked_reason = ""
-        self.nudge = plan
-        self._transition(now, self.mode, f"nudge {plan.offset_m:+.2f} m: {plan.reason}")
+        return choose_offset(p, lane_width, free_room, speed, from_ref,
+                             perception.lead_left if side > 0 else perception.lead_right,
+                             rear.blind_spot_left if side > 0 else rear.blind_spot_right, model_clears)
+
+    def _hold_pass_on(self, now: float, lead: Lead, choice: NudgeChoice) -> None:
+        """Keep the pass under way out alongside the stopped `lead` too where NudgePass.held_past
+        says so; otherwise the car ramps back in and stops behind it (lead following)."""
+        held = self.nudge.held_past(self.p, self._odo_m, lead.distance_m, choice.offset_m)
+        if held is not None and held is not self.nudge:
+            self.nudge = held
+            self._transition(now, self.mode, f"pass held on past the next stopped vehicle: {choice.reason}")
 
     def _recheck_nudge(self, now: float, lead: Lead, stopped: bool) -> None:
         """Drop a planned pass that has not begun once its reason has gone for `nudge_drop_hold_s`:
@@ -589,7 +606,8 @@ class ModeManager:
         self._two_way.reset()
         return lane, 0.0
 
-    def _reference(self, view: LaneView, path: Curve | None) -> tuple[Curve | None, traj_builder.Offset | None]:
+    def _reference(self, view: LaneView, path: Curve | None, perception: Perception
+                   ) -> tuple[Curve | None, traj_builder.Offset | None]:
         lc = self.lane_change
         if lc is not None:
             origin, target = view.centre(lc.origin_rel), view.centre(lc.target_rel)
@@ -605,6 +623,12 @@ class ModeManager:
             # The pass belongs to the lane reference, so a model path that passes too agrees with it
             # and one that does not pulls the blend back (and _clears then stops the car behind).
             lane = self.nudge.applied_to(lane, self._odo_m)
+            if not self.nudge.model_judged and not _path_reaches(perception, self.nudge.hold_end_odo_m - self._odo_m):
+                # A pass planned without the model's opinion (its path ended short of the obstacle)
+                # is not held back by that path while it stays short: blended in, a crawling car's
+                # path held the pass back while its ramp ran on in distance, and dropped later (low
+                # confidence) the reference jumped 1.2 m (unmarked_lane s0 and s1).
+                path = None
         weight = view.lane_weight
         if lane is not None and path is not None:
             gap = path_gap_m(lane, path, self.p)
@@ -621,7 +645,7 @@ class ModeManager:
             return Trajectory(stamp_s=now, confidence=_finite(perception.confidence))
         p = self.p
         t = np.arange(0.0, p.horizon_s + 0.5 * p.sample_dt_s, p.sample_dt_s)
-        centre, offset = self._reference(view, path)
+        centre, offset = self._reference(view, path, perception)
         signal = self._turn_signal()
         if self.mode == Mode.MRM or centre is None:
             decel = p.mrm_decel_mps2 if self.mode == Mode.MRM else p.fallback_decel_mps2
@@ -677,9 +701,8 @@ class ModeManager:
     def _path_covers(self, perception: Perception, obstacle: Lead) -> bool:
         """Whether the model's path reaches past `obstacle`: short of it, the path says nothing
         about passing (beyond its points it only runs on parallel to the lane)."""
-        x = np.asarray(perception.path_x_m, dtype=float).reshape(-1)
         far = obstacle.distance_m + self.p.vehicle_length_m - self.p.rear_overhang_m + self.p.nudge_obstacle_length_m
-        return bool(x.size and np.isfinite(x[-1]) and x[-1] >= far)
+        return _path_reaches(perception, far)
 
     def _clears(self, obstacle: Lead, base: Curve, centre: Curve, offset: traj_builder.Offset | None,
                 speed: float) -> bool:
@@ -726,3 +749,9 @@ class ModeManager:
         if self.fork_preference != ForkPreference.DEFAULT:
             text += f", at forks take the {self.fork_preference.name.lower()} branch"
         return Intent(stamp_s=now, intent=kind, fork_preference=self.fork_preference, text=text)
+
+
+def _path_reaches(perception: Perception, x_m: float) -> bool:
+    """Whether the model's path points reach `x_m` ahead (beyond them it only runs on parallel to the lane)."""
+    x = np.asarray(perception.path_x_m, dtype=float).reshape(-1)
+    return bool(x.size and np.isfinite(x[-1]) and x[-1] >= x_m)

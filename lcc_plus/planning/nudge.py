@@ -20,7 +20,7 @@ what the car can steer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -40,6 +40,7 @@ MIN_OUT_BEFORE_M = 2.0  # as the ground truth's pass (ground_truth._nudge)
 class NudgeChoice:
     offset_m: float  # 0: no pass possible
     reason: str
+    model_judged: bool = False  # the model's path reached past the obstacle and passed it
 
 
 def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float, ego_speed_mps: float,
@@ -80,13 +81,16 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
             return NudgeChoice(0.0, "stopped vehicle ahead: passing lane occupied")
     if model_clears is False:
         return NudgeChoice(0.0, "stopped vehicle ahead: the model does not pass it")
-    return NudgeChoice(float(y), "passing stopped vehicle using the free road")
+    return NudgeChoice(float(y), "passing stopped vehicle using the free road", model_clears is not None)
 
 
-def ramp_length_m(p: ModeManagerParams, offset_m: float, pass_speed_mps: float) -> float:
-    """Ramp length meeting the lateral-acceleration limit at the pass speed and the curvature limit."""
+def ramp_length_m(p: ModeManagerParams, offset_m: float, pass_speed_mps: float,
+                  lat_accel_mps2: float | None = None) -> float:
+    """Ramp length meeting the lateral-acceleration limit (`nudge_lat_accel_mps2` unless given)
+    at the pass speed and the curvature limit."""
     d = abs(offset_m)
-    by_accel = pass_speed_mps * math.sqrt(PEAK_ACCEL_FACTOR * d / p.nudge_lat_accel_mps2)
+    a = p.nudge_lat_accel_mps2 if lat_accel_mps2 is None else lat_accel_mps2
+    by_accel = pass_speed_mps * math.sqrt(PEAK_ACCEL_FACTOR * d / a)
     by_curvature = math.sqrt(PEAK_ACCEL_FACTOR * d / RAMP_CURVATURE_MAX_1PM)
     return max(by_accel, by_curvature)
 
@@ -101,11 +105,13 @@ class NudgePass:
     hold_start_odo_m: float
     hold_end_odo_m: float
     ramp_m: float
+    return_m: float
     reason: str
+    model_judged: bool = False  # planned with the model's path past the obstacle (NudgeChoice)
 
     @classmethod
     def plan(cls, p: ModeManagerParams, odo_m: float, speed_mps: float, obstacle_gap_m: float, offset_m: float,
-             reason: str) -> NudgePass | None:
+             reason: str, model_judged: bool = False) -> NudgePass | None:
         """A pass with full offset `nudge_out_before_s` (at the pass speed, 2 m at least) before the
         front bumper reaches the obstacle, or None if it cannot fit.
 
@@ -114,20 +120,48 @@ class NudgePass:
         the car's corridor before its time to collision runs short; a ramp that ended at the
         obstacle left the car half in front of it until 0.5 s before (parked_village at 7.5 m/s:
         the safety driver took over at a TTC of 1.2 s).
+
+        The way back, past the obstacle, has no room to fit and is gentler
+        (`nudge_return_lat_accel_mps2`): back at the lane's edge on a bend, a car a few degrees
+        late on the ramp's steepest heading looked to the safety driver as if it would leave
+        the road (parked_village s0, 7 degrees, 0.8 s look-ahead).
         """
         pass_speed = min(max(speed_mps, 1.0), p.nudge_speed_mps)
         ramp = ramp_length_m(p, offset_m, pass_speed)
+        back = ramp_length_m(p, offset_m, pass_speed, p.nudge_return_lat_accel_mps2)
         out_before = max(MIN_OUT_BEFORE_M, p.nudge_out_before_s * pass_speed)
         if obstacle_gap_m < ramp + out_before:
             return None
         obstacle_odo = odo_m + obstacle_gap_m
         hold_start = obstacle_odo - out_before
         hold_end = obstacle_odo + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
-        return cls(offset_m, pass_speed, hold_start - ramp, hold_start, hold_end, ramp, reason)
+        return cls(offset_m, pass_speed, hold_start - ramp, hold_start, hold_end, ramp, back, reason, model_judged)
+
+    def held_past(self, p: ModeManagerParams, odo_m: float, obstacle_gap_m: float, offset_m: float
+                  ) -> NudgePass | None:
+        """This pass held on alongside a further stopped vehicle `obstacle_gap_m` ahead that needs
+        `offset_m` (as choose_offset gives it), or None where it should not be.
+
+        Parked cars stand in rows: a pass that ramped back in between two of them would end
+        half in front of the next, and a pass of its own cannot start there, so the car braked
+        behind it half out in the road (parked_village s1, 20 m apart: 6.4 -> 2.7 m/s while an
+        oncoming car came up). Not held on: once the car is ramping back in, for a vehicle far
+        enough beyond the ramp for a pass of its own, or one this offset does not clear.
+        """
+        obstacle_odo = odo_m + obstacle_gap_m
+        hold_end = obstacle_odo + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
+        if hold_end <= self.hold_end_odo_m:
+            return self
+        out_before = max(MIN_OUT_BEFORE_M, p.nudge_out_before_s * self.pass_speed_mps)
+        room_for_own = obstacle_odo >= self.hold_end_odo_m + self.return_m + self.ramp_m + out_before
+        clears = offset_m * self.offset_m > 0.0 and abs(offset_m) <= abs(self.offset_m)
+        if odo_m > self.hold_end_odo_m or room_for_own or not clears:
+            return None
+        return replace(self, hold_end_odo_m=hold_end)
 
     def offset_at(self, odo_m: np.ndarray) -> np.ndarray:
         q_in = Quintic.between(0.0, 0.0, 0.0, self.offset_m, self.ramp_m)
-        q_out = Quintic.between(self.offset_m, 0.0, 0.0, 0.0, self.ramp_m)
+        q_out = Quintic.between(self.offset_m, 0.0, 0.0, 0.0, self.return_m)
         odo = np.asarray(odo_m, dtype=float)
         return np.where(odo < self.hold_start_odo_m, q_in.at(odo - self.ramp_start_odo_m),
                         np.where(odo <= self.hold_end_odo_m, self.offset_m, q_out.at(odo - self.hold_end_odo_m)))
@@ -141,7 +175,7 @@ class NudgePass:
         odo = np.asarray(odo_m, dtype=float)
         to_ramp = np.maximum(self.ramp_start_odo_m - odo, 0.0)
         cap = np.sqrt(self.pass_speed_mps**2 + 2.0 * p.curve_anticipation_decel_mps2 * to_ramp)
-        return np.where(odo > self.hold_end_odo_m + self.ramp_m, np.inf, cap)
+        return np.where(odo > self.hold_end_odo_m + self.return_m, np.inf, cap)
 
     def finished(self, odo_m: float) -> bool:
-        return odo_m > self.hold_end_odo_m + self.ramp_m
+        return odo_m > self.hold_end_odo_m + self.return_m

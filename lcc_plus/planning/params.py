@@ -133,6 +133,8 @@ class ModeManagerParams:
     speed_gain_1ps: float = spec("speed error to acceleration", unit="1/s", min=0.05, max=3.0)
     gap_gain_1ps2: float = spec("gap error to acceleration", unit="1/s^2", min=0.01, max=2.0)
     gap_speed_gain_1ps: float = spec("lead relative speed to acceleration", unit="1/s", min=0.05, max=3.0)
+    closing_decel_min_mps2: float = spec("closing on a slower lead brakes at least as hard as it needs once "
+                                         "that need reaches this", unit="m/s^2", min=0.0, max=3.0)
     mrm_decel_mps2: float = spec("in-lane stop deceleration of the minimal risk manoeuvre (R157 <= 4)",
                                  unit="m/s^2", min=0.5, max=4.0)
     # Small-road nudging
@@ -144,6 +146,8 @@ class ModeManagerParams:
     nudge_obstacle_length_m: float = spec("length assumed for a stopped lead", unit="m", min=1.0, max=20.0)
     nudge_speed_mps: float = spec("speed while passing a stopped vehicle", unit="m/s", min=1.0, max=20.0)
     nudge_lat_accel_mps2: float = spec("lateral acceleration of the nudge", unit="m/s^2", min=0.2, max=2.0)
+    nudge_return_lat_accel_mps2: float = spec("lateral acceleration of the way back into the lane after a pass",
+                                              unit="m/s^2", min=0.1, max=2.0)
     nudge_out_before_s: float = spec("the pass reaches its full offset this long (at the pass speed) before "
                                      "the stopped vehicle", unit="s", min=0.0, max=4.0)
     nudge_drop_hold_s: float = spec("a planned pass that has not begun is dropped once its stopped vehicle "

@@ -342,14 +342,21 @@ def _nudge(world, line: Polyline, s0: float, offset: np.ndarray, p: GroundTruthP
             # Ramp over ~3 s of travel so the swerve stays well under 1 m/s^2 lateral, and be out
             # ~1.5 s before the obstacle as a driver is (its time-to-collision never runs short).
             # Back in more gently still: the return heads for the road edge.
-            out_at = sa - 0.5 * a.length_m - max(2.0, 1.5 * v)
+            # line.s is where the rear axle will be: out by the time the front bumper is that close.
+            out_at = sa - 0.5 * a.length_m - front - max(2.0, 1.5 * v)
             back_at = sa + 0.5 * a.length_m + 8.0
             w_out = _smoothstep((back_at + 1.5 * ramp - line.s) / (1.5 * ramp))
             if v < PULL_OUT_SPEED_MPS and s0 > out_at - ramp:
-                # Pulling out from (nearly) standstill behind it: from where the car is, over the room left.
-                base_here = float(np.interp(s0, line.s, base_offset))
-                done = float(np.clip((d0 - base_here) / max(need - base_here, 1e-3), 0.0, 1.0))
-                w_in = done + (1.0 - done) * _smoothstep((line.s - s0) / max(out_at - s0, 3.0))
+                # Pulling out from (nearly) standstill behind it: from where the car was when it
+                # began, over the room left then. Started afresh from the car every step, the curve
+                # began flat each time and the car crept out (unmarked_lane: still 0.4 m short 3.5 m
+                # before the parked car, TTC 1.0 s).
+                if a.id not in world.pull_out_from:
+                    base_here = float(np.interp(s0, line.s, base_offset))
+                    done = float(np.clip((d0 - base_here) / max(need - base_here, 1e-3), 0.0, 1.0))
+                    world.pull_out_from[a.id] = (s0, done)
+                s_from, done = world.pull_out_from[a.id]
+                w_in = done + (1.0 - done) * _smoothstep((line.s - s_from) / max(out_at - s_from, 3.0))
             else:
                 w_in = _smoothstep((line.s - (out_at - ramp)) / ramp)
             w = np.minimum(w_in, w_out)
@@ -358,6 +365,7 @@ def _nudge(world, line: Polyline, s0: float, offset: np.ndarray, p: GroundTruthP
         else:
             blockers.add(a.id)
             world.nudging[a.id] = False
+            world.pull_out_from.pop(a.id, None)
     return offset, blockers
 
 

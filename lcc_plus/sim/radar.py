@@ -89,7 +89,11 @@ class RearRadar:
         out: list[RearObject] = []
         left = right = False
         for ob in objects:
-            if not self._visible(ob.x_m, ob.y_m) or self.rng.random() < p.dropout_probability:
+            # A radar sees the nearest part of a body, not its centre: a truck half past the car
+            # has its centre ahead of every field of view but its rear end beside the car
+            # (highway_slow_truck: a keep-right change was let into a truck alongside).
+            ends = (ob.x_m - 0.5 * ob.length_m, ob.x_m, ob.x_m + 0.5 * ob.length_m)
+            if not any(self._visible(x, ob.y_m) for x in ends) or self.rng.random() < p.dropout_probability:
                 continue
             nx, ny = self.rng.normal(0.0, p.position_noise_m, 2)
             nvx, nvy = self.rng.normal(0.0, p.speed_noise_mps, 2)

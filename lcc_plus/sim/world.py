@@ -180,6 +180,7 @@ class World:
         self.log = WorldLog()
         self.lane_change: LaneChangeState | None = None
         self.nudging: dict[int, bool] = {}
+        self.pull_out_from: dict[int, tuple[float, float]] = {}  # ground truth: where a pull-out began
         self.ttc_s = math.inf
         self._ahead: list[tuple[float, float, float]] = []  # (gap m, closing m/s, lead speed m/s)
         self._signal = TurnSignal.OFF
@@ -313,12 +314,17 @@ class World:
         rel_yaw_rate = st.yaw_rate_radps - st.speed_mps * curvature
         herr_end = herr + rel_yaw_rate * lookahead_s
         d_pred = pos.d_m + st.speed_mps * lookahead_s * 0.5 * (math.sin(herr) + math.sin(herr_end))
-        front = vp.length_m - vp.rear_overhang_m
-        reach = 0.5 * vp.width_m + front * abs(math.sin(herr_end))
+        # Heading left swings the front corners left and the rear ones a little right (and the
+        # other way round); the same front reach on both sides had a car turning left out of a
+        # stop, 0.36 m off the right edge, read as leaving the road on the right.
+        swing = math.sin(herr_end)
+        front, rear = vp.length_m - vp.rear_overhang_m, vp.rear_overhang_m
+        left_reach = 0.5 * vp.width_m + max(front * swing, -rear * swing)
+        right_reach = 0.5 * vp.width_m + max(-front * swing, rear * swing)
         left, right = lane.offsets_at(pos.s_m)
         left_limit = float(left) + self._extra_room(lane.left_id if lane.left_id is not None else lane.opposite_id)
         right_limit = float(right) - self._extra_room(lane.right_id)
-        return min(left_limit - (d_pred + reach), (d_pred - reach) - right_limit)
+        return min(left_limit - (d_pred + left_reach), (d_pred - right_reach) - right_limit)
 
     def _extra_room(self, lane_id: int | None) -> float:
         return float(self.net.lanes[lane_id].width_at(0.0)) if lane_id is not None else 0.0

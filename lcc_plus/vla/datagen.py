@@ -75,7 +75,9 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 # 3: leads are every object in the lane's corridor, parked cars the path passes included.
 # 4: on two-way roads the left lead is the nearest vehicle on the oncoming side (ground_truth.leads).
 # 5: a pass waits for oncoming cars the expert meets at the speed it pulls out to, not at its crawl.
-LABEL_VERSION = 5
+# 6: a pass is out before the front bumper (not the rear axle) nears the obstacle, and a pull-out
+#    from a crawl follows one curve from where it began.
+LABEL_VERSION = 6
 SOURCE_INDEX = {name: i for i, name in enumerate(ds.SOURCES)}
 _SIGNAL = {IntentKind.KEEP_LANE: TurnSignal.OFF, IntentKind.CHANGE_LEFT: TurnSignal.LEFT,
            IntentKind.CHANGE_RIGHT: TurnSignal.RIGHT}
