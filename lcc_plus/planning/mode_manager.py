@@ -502,7 +502,8 @@ class ModeManager:
                 self._blocked_reason = ""
             return
         if self.nudge is not None:
-            if self._odo_m >= self.nudge.ramp_start_odo_m:
+            under_way = self._odo_m >= self.nudge.ramp_start_odo_m
+            if under_way and not self.nudge.covers(p, self._odo_m, lead.distance_m):
                 self._hold_pass_on(now, lead, self._pass_choice(speed, view, perception, rear, path, lead))
             return
         if any(not self._static_refusal(side, speed, view, perception, rear, TakeoverDemand())
@@ -547,7 +548,7 @@ class ModeManager:
         """Keep the pass under way out alongside the stopped `lead` too where NudgePass.held_past
         says so; otherwise the car ramps back in and stops behind it (lead following)."""
         held = self.nudge.held_past(self.p, self._odo_m, lead.distance_m, choice.offset_m)
-        if held is not None and held is not self.nudge:
+        if held is not None:
             self.nudge = held
             self._transition(now, self.mode, f"pass held on past the next stopped vehicle: {choice.reason}")
 

@@ -129,13 +129,22 @@ class NudgePass:
         pass_speed = min(max(speed_mps, 1.0), p.nudge_speed_mps)
         ramp = ramp_length_m(p, offset_m, pass_speed)
         back = ramp_length_m(p, offset_m, pass_speed, p.nudge_return_lat_accel_mps2)
-        out_before = max(MIN_OUT_BEFORE_M, p.nudge_out_before_s * pass_speed)
+        out_before = _out_before_m(p, pass_speed)
         if obstacle_gap_m < ramp + out_before:
             return None
         obstacle_odo = odo_m + obstacle_gap_m
         hold_start = obstacle_odo - out_before
-        hold_end = obstacle_odo + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
-        return cls(offset_m, pass_speed, hold_start - ramp, hold_start, hold_end, ramp, back, reason, model_judged)
+        return cls(offset_m, pass_speed, hold_start - ramp, hold_start, _hold_end_odo_m(p, obstacle_odo), ramp, back,
+                   reason, model_judged)
+
+    @property
+    def end_odo_m(self) -> float:
+        """Where the way back ends."""
+        return self.hold_end_odo_m + self.return_m
+
+    def covers(self, p: ModeManagerParams, odo_m: float, obstacle_gap_m: float) -> bool:
+        """Whether the hold already reaches past a stopped vehicle `obstacle_gap_m` ahead."""
+        return _hold_end_odo_m(p, odo_m + obstacle_gap_m) <= self.hold_end_odo_m
 
     def held_past(self, p: ModeManagerParams, odo_m: float, obstacle_gap_m: float, offset_m: float
                   ) -> NudgePass | None:
@@ -148,16 +157,14 @@ class NudgePass:
         oncoming car came up). Not held on: once the car is ramping back in, for a vehicle far
         enough beyond the ramp for a pass of its own, or one this offset does not clear.
         """
-        obstacle_odo = odo_m + obstacle_gap_m
-        hold_end = obstacle_odo + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
-        if hold_end <= self.hold_end_odo_m:
+        if self.covers(p, odo_m, obstacle_gap_m):
             return self
-        out_before = max(MIN_OUT_BEFORE_M, p.nudge_out_before_s * self.pass_speed_mps)
-        room_for_own = obstacle_odo >= self.hold_end_odo_m + self.return_m + self.ramp_m + out_before
+        obstacle_odo = odo_m + obstacle_gap_m
+        room_for_own = obstacle_odo >= self.end_odo_m + self.ramp_m + _out_before_m(p, self.pass_speed_mps)
         clears = offset_m * self.offset_m > 0.0 and abs(offset_m) <= abs(self.offset_m)
         if odo_m > self.hold_end_odo_m or room_for_own or not clears:
             return None
-        return replace(self, hold_end_odo_m=hold_end)
+        return replace(self, hold_end_odo_m=_hold_end_odo_m(p, obstacle_odo))
 
     def offset_at(self, odo_m: np.ndarray) -> np.ndarray:
         q_in = Quintic.between(0.0, 0.0, 0.0, self.offset_m, self.ramp_m)
@@ -175,7 +182,17 @@ class NudgePass:
         odo = np.asarray(odo_m, dtype=float)
         to_ramp = np.maximum(self.ramp_start_odo_m - odo, 0.0)
         cap = np.sqrt(self.pass_speed_mps**2 + 2.0 * p.curve_anticipation_decel_mps2 * to_ramp)
-        return np.where(odo > self.hold_end_odo_m + self.return_m, np.inf, cap)
+        return np.where(odo > self.end_odo_m, np.inf, cap)
 
     def finished(self, odo_m: float) -> bool:
-        return odo_m > self.hold_end_odo_m + self.return_m
+        return odo_m > self.end_odo_m
+
+
+def _out_before_m(p: ModeManagerParams, pass_speed_mps: float) -> float:
+    """How far before the obstacle the pass is fully out: `nudge_out_before_s` at the pass speed."""
+    return max(MIN_OUT_BEFORE_M, p.nudge_out_before_s * pass_speed_mps)
+
+
+def _hold_end_odo_m(p: ModeManagerParams, obstacle_odo_m: float) -> float:
+    """Where the car has passed a stopped vehicle whose rear is at `obstacle_odo_m`, with clearance."""
+    return obstacle_odo_m + p.nudge_obstacle_length_m + p.vehicle_length_m + p.nudge_clearance_m
