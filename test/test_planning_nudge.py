@@ -1,6 +1,7 @@
 """Small-road nudging past a stopped vehicle, or stop behind it and request a takeover."""
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -9,7 +10,7 @@ from planning_fixtures import driver, rear
 
 from lcc_plus.common.types import EgoState, LaneLine, Lead, LineType, Mode, Perception, TakeoverDemand
 from lcc_plus.planning.mode_manager import ModeManager
-from lcc_plus.planning.nudge import NudgePass, choose_offset
+from lcc_plus.planning.nudge import RAMP_HEADING_MAX_RAD, NudgePass, choose_offset, waiting_gap_m
 from lcc_plus.planning.params import ModeManagerParams
 
 DT = 0.05
@@ -29,15 +30,16 @@ def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_li
                model_path_reach_m: float = 80.0):
     """Ego follows its plan's speed exactly; the obstacle stands `obstacle_at_m` ahead at
     `obstacle_offset_m`, perceived while `seen(t_s)`; the model's path (if any) is straight at
-    `model_path_y_m` out to `model_path_reach_m`."""
+    `model_path_y_m` out to `model_path_reach_m`. `oncoming`: the passing side's Lead, or a
+    function of (t_s, odometer_m, speed_mps) giving it."""
     mm = ModeManager(P)
     v, odo, t = speed, 0.0, 0.0
     log = []
     for k in range(int(seconds / DT)):
         gap = obstacle_at_m - odo
         lead = Lead(gap, -v, obstacle_offset_m, 0.9) if gap > -1.0 and seen(t) else Lead()
-        per = Perception(lane_lines=small_road(centre_line, curvature_1pm), lead=lead, lead_left=oncoming or Lead(),
-                         confidence=0.9)
+        left = oncoming(t, odo, v) if callable(oncoming) else oncoming or Lead()
+        per = Perception(lane_lines=small_road(centre_line, curvature_1pm), lead=lead, lead_left=left, confidence=0.9)
         if model_path_y_m is not None:
             per.path_x_m, per.path_y_m = np.linspace(0.0, model_path_reach_m, 17), np.full(17, model_path_y_m)
         traj, st, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=speed), per,
@@ -76,8 +78,15 @@ def test_nudge_into_the_free_road_when_no_oncoming_traffic():
     assert all(st.mode == Mode.LANE_KEEP for _, _, _, _, st in log[2:])
 
 
+def oncoming_stream(ground_mps: float = 12.0, spacing_m: float = 100.0):
+    """Oncoming cars `spacing_m` apart at `ground_mps`, each seen from `spacing_m` away."""
+    def lead(t_s: float, odo_m: float, speed_mps: float) -> Lead:
+        return Lead(spacing_m - (ground_mps * t_s + odo_m) % spacing_m, -ground_mps - speed_mps, 3.5, 0.9)
+    return lead
+
+
 @pytest.mark.parametrize("oncoming, centre_line, path_y, why", [
-    (Lead(100.0, -12.0 - 12.0, 3.5, 0.9), LineType.DASHED, None, "oncoming traffic too close"),
+    (oncoming_stream(), LineType.DASHED, None, "oncoming traffic too close"),
     (None, LineType.ROAD_EDGE, None, "no free road"),
     (None, LineType.DASHED, 0.0, "the model does not pass it"),
 ])
@@ -88,6 +97,62 @@ def test_stop_behind_and_request_takeover(oncoming, centre_line, path_y, why):
     assert st.mode == Mode.TAKEOVER_REQUESTED and why in st.reason
     assert mm.takeover_request_reason == st.reason
     assert max(abs(float(np.interp(g, tr.x_m, tr.y_m))) for _, g, _, tr, _ in log if g > 5 and len(tr.t_s)) < 0.05
+
+
+def test_an_oncoming_car_the_camera_lost_still_holds_the_pass_back_until_it_has_gone_by():
+    # unmarked_lane: the oncoming car went out of the model's lead slot 4 s before it met the car
+    # (hidden behind the parked car on the bend), and the pass into its half began the next frame.
+    ground_mps, start_m, lost_s = 10.0, 76.0, 1.0
+
+    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
+        range_m = start_m - ground_mps * t_s - odo_m
+        return Lead(range_m, -ground_mps - speed_mps, 3.5, 0.9) if t_s < lost_s else Lead()
+
+    obstacle_at_m = 45.0
+    mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=obstacle_at_m, seconds=12.0, speed=6.0)
+    met_s = next(t for t, gap, _, _, _ in log if start_m - ground_mps * t - (obstacle_at_m - gap) <= 0.0)
+    passes = [e.stamp_s for e in mm.drain_events() if e.reason.startswith("nudge")]
+    assert passes, "the pass is made once the oncoming car has gone by"
+    assert met_s - 0.5 <= passes[0] <= met_s + 1.0, (met_s, passes)
+
+
+def test_a_pass_not_begun_is_dropped_at_once_when_an_oncoming_car_comes_into_view():
+    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
+        return Lead(130.0 - 10.0 * t_s - odo_m, -10.0 - speed_mps, 3.5, 0.9) if t_s >= 0.5 else Lead()
+
+    mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=70.0, seconds=3.0)
+    events = [(e.stamp_s, e.reason) for e in mm.drain_events()]
+    planned = next(t for t, r in events if r.startswith("nudge"))
+    dropped = next(t for t, r in events if r.startswith("pass dropped before it began"))
+    assert planned < 0.5 <= dropped <= 0.55
+    assert "oncoming traffic too close" in dict(events)[dropped]
+    assert max(abs(float(tr.y_m[0])) for _, _, _, tr, _ in log if len(tr.t_s)) < 0.05
+
+
+def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_once_it_has_gone_by():
+    # At the standstill gap (4 m) no pass fits: the car could only have asked the driver.
+    ground_mps, start_m, obstacle_at_m = 10.0, 140.0, 45.0
+
+    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
+        range_m = start_m - ground_mps * t_s - odo_m
+        return Lead(range_m, -ground_mps - speed_mps, 3.5, 0.9) if range_m > 0.0 else Lead()
+
+    mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=obstacle_at_m, seconds=30.0, speed=6.0)
+    met_s = next(t for t, gap, _, _, _ in log if start_m - ground_mps * t - (obstacle_at_m - gap) <= 0.0)
+    need = 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
+    assert min(gap for t, gap, _, _, _ in log if t < met_s) >= waiting_gap_m(P, need) - 1.0
+    assert met_s > 9.0 and all(st.mode == Mode.LANE_KEEP for _, _, _, _, st in log[2:])
+    passes = [(e.stamp_s, e.reason) for e in mm.drain_events() if e.reason.startswith("nudge")]
+    assert passes and met_s <= passes[0][0] <= met_s + 1.0
+    assert passes[0][1].startswith(f"nudge {need:+.2f} m: passing stopped vehicle using the free road")
+
+
+def test_a_passing_side_that_stays_in_use_ends_in_a_takeover_request_after_the_wait():
+    mm, log = drive_past(0.0, oncoming=oncoming_stream(), seconds=30.0)
+    stood = next(t for t, _, v, _, _ in log if v < P.stopped_speed_mps)
+    asked = next(t for t, _, _, _, st in log if st.mode == Mode.TAKEOVER_REQUESTED)
+    assert asked - stood == pytest.approx(P.nudge_wait_max_s, abs=0.1)
+    assert "oncoming traffic too close" in log[-1][4].reason
 
 
 def test_no_pass_where_the_road_bends_sharply():
@@ -123,6 +188,15 @@ def test_the_pass_is_out_before_the_stopped_vehicle_or_not_planned():
     assert pass_.offset_at(np.array([pass_.ramp_start_odo_m]))[0] == pytest.approx(0.0)
     assert pass_.hold_end_odo_m > 160.0 + P.nudge_obstacle_length_m  # alongside until past it
     assert NudgePass.plan(P, 100.0, 12.0, pass_.ramp_m + out_before - 0.5, 2.0, "test") is None
+
+
+@pytest.mark.parametrize("speed_mps", [0.0, 1.0, 3.0, 8.0])
+def test_a_ramp_is_never_steeper_than_the_heading_limit(speed_mps):
+    # From a crawl the curvature limit alone gave 24 degrees: the front corner swung over a 5 m road's edge.
+    pass_ = NudgePass.plan(P, 0.0, speed_mps, 80.0, 2.3, "test")
+    s = np.linspace(pass_.ramp_start_odo_m, pass_.hold_start_odo_m, 2001)
+    slope = np.max(np.abs(np.gradient(pass_.offset_at(s), s)))
+    assert slope <= math.tan(RAMP_HEADING_MAX_RAD) + 1e-3
 
 
 def test_the_pass_follows_a_bend_along_its_normal():

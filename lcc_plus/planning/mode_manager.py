@@ -48,7 +48,8 @@ from lcc_plus.planning.lane_change import LaneChange
 from lcc_plus.planning.lane_end import LaneEndTracker
 from lcc_plus.planning.lane_rules import lane_change_allowed
 from lcc_plus.planning.lanes import Curve, LaneView
-from lcc_plus.planning.nudge import NudgeChoice, NudgePass, choose_offset
+from lcc_plus.planning.nudge import NudgeChoice, NudgePass, choose_offset, waiting_gap_m
+from lcc_plus.planning.oncoming import OncomingMemory
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.reference import agreement, blend, heads_for, hold_curvature, model_path, path_gap_m
 from lcc_plus.planning.speed_policy import (
@@ -122,6 +123,8 @@ class ModeManager:
         self._override_quiet_since: float | None = None
         self._no_reference_since: float | None = None
         self._blocked_reason = ""
+        self._wait_gap_m = 0.0  # while waiting to pass the blocking vehicle: stop this far behind it
+        self._stopped_since: float | None = None  # under stopped_speed_mps since (how long a blocked car waited)
         self._set_speed_mps = 0.0
         self._accel_plan_mps2 = 0.0
         self._odo_m = 0.0
@@ -134,6 +137,8 @@ class ModeManager:
         self._lane_ref: Curve | None = None
         self._keep_shift_m = 0.0  # lane reference minus ego lane centre (the frame of Lead.lateral_offset_m)
         self._two_way = TwoWayPlacement(p)
+        self._oncoming_memory = OncomingMemory(p)  # on the passing side
+        self._passing_lead = Lead()         # what a pass is judged by on the passing side
 
     # -- public helpers for the node -----------------------------------------------------------
     def set_speed_limit(self, speed_limit_mps: float) -> None:
@@ -184,12 +189,18 @@ class ModeManager:
         self._ego_ok = ego_ok
         speed = max(_finite(ego.speed_mps), 0.0)
         self._odo_m += speed * dt
+        if speed >= self.p.stopped_speed_mps:
+            self._stopped_since = None
+        elif self._stopped_since is None:
+            self._stopped_since = now
         view = LaneView(perception, self.p, self._width_m)
         if view.width_measured:
             self._width_m += 0.1 * (view.width_m - self._width_m)
         self._track_lane_index(view)
         self._lane_end = self._lane_ends.update(self._odo_m, view.lane_end())
         self._lane_ref, self._keep_shift_m = self._lane_reference(view, now, dt, speed, perception)
+        passing_side = perception.lead_left if self.p.keep_side == "right" else perception.lead_right
+        self._passing_lead = self._oncoming_memory.update(now, dt, speed, passing_side)
         path = model_path(perception, self.p, self._lane_ref)
         has_reference = view.centre(0) is not None or path is not None
         if has_reference or self.mode not in ENGAGED:
@@ -309,8 +320,10 @@ class ModeManager:
             return "takeover: invalid vehicle state (non-finite speed or yaw rate)"
         if self._no_reference_since is not None and now - self._no_reference_since >= self.p.lane_loss_takeover_s:
             return "takeover: no lane lines and no confident model path"
-        if self._blocked_reason and speed < self.p.stopped_speed_mps and self.nudge is None:
-            return f"takeover: {self._blocked_reason}"
+        if self._blocked_reason and self._stopped_since is not None and self.nudge is None:
+            waited_s = now - self._stopped_since
+            if not self._wait_gap_m or waited_s >= self.p.nudge_wait_max_s:
+                return f"takeover: {self._blocked_reason}"
         return ""
 
     def _end_manoeuvres(self) -> None:
@@ -318,7 +331,7 @@ class ModeManager:
             self._last_lane_change_end_s = self._last_now_s or 0.0
         self.lane_change = None
         self.nudge = None
-        self._blocked_reason = ""
+        self._block("")
         self.takeover_request_reason = ""
         self._triggers.reset()
 
@@ -496,10 +509,15 @@ class ModeManager:
         lead = perception.lead
         stopped = (lead_exists(lead, p) and speed + lead.relative_speed_mps < p.stopped_speed_mps
                    and lead.distance_m < p.blocked_range_m)
-        self._recheck_nudge(now, lead, stopped)
+        in_use = ""
+        if stopped and self.nudge is not None and self._odo_m < self.nudge.ramp_start_odo_m:
+            # Judged afresh each frame until it begins: an oncoming car may come into view.
+            again = self._pass_choice(speed, view, perception, rear, path, lead)
+            in_use = again.reason if again.wait_offset_m else ""
+        self._recheck_nudge(now, lead, stopped, in_use)
         if not stopped or self.lane_change is not None:
             if not stopped:
-                self._blocked_reason = ""
+                self._block("")
             return
         if self.nudge is not None:
             under_way = self._odo_m >= self.nudge.ramp_start_odo_m
@@ -508,17 +526,27 @@ class ModeManager:
             return
         if any(not self._static_refusal(side, speed, view, perception, rear, TakeoverDemand())
                for side in (1, -1)):
-            self._blocked_reason = ""
+            self._block("")
             return  # a lane change can pass it (BLOCKED trigger)
         choice = self._pass_choice(speed, view, perception, rear, path, lead)
         plan = (NudgePass.plan(p, self._odo_m, speed, lead.distance_m, choice.offset_m, choice.reason,
                                choice.model_judged) if choice.offset_m else None)
         if plan is None:
-            self._blocked_reason = choice.reason if not choice.offset_m else "stopped vehicle ahead: too close to pass"
+            if choice.offset_m:
+                self._block("stopped vehicle ahead: too close to pass", choice.offset_m)
+            else:
+                self._block(choice.reason, choice.wait_offset_m)
             return
-        self._blocked_reason = ""
+        self._block("")
         self.nudge = plan
         self._transition(now, self.mode, f"nudge {plan.offset_m:+.2f} m: {plan.reason}")
+
+    def _block(self, reason: str, pass_offset_m: float = 0.0) -> None:
+        """No pass now, for `reason` ("": not blocked). With the offset a pass will need once
+        it fits or the passing side clears, the car stops far enough back to make it from a
+        standstill and waits there (`nudge_wait_max_s`) before it asks the driver."""
+        self._blocked_reason = reason
+        self._wait_gap_m = waiting_gap_m(self.p, pass_offset_m) if reason and pass_offset_m else 0.0
 
     def _pass_choice(self, speed: float, view: LaneView, perception: Perception, rear: RearSensing,
                      path: Curve | None, lead: Lead) -> NudgeChoice:
@@ -540,8 +568,7 @@ class ModeManager:
                         if path is not None and base is not None and self._path_covers(perception, lead) else None)
         # choose_offset works from the lane reference; the lead's offset is from the ego lane centre.
         from_ref = replace(lead, lateral_offset_m=lead.lateral_offset_m - self._keep_shift_m)
-        return choose_offset(p, lane_width, free_room, speed, from_ref,
-                             perception.lead_left if side > 0 else perception.lead_right,
+        return choose_offset(p, lane_width, free_room, speed, from_ref, self._passing_lead,
                              rear.blind_spot_left if side > 0 else rear.blind_spot_right, model_clears)
 
     def _hold_pass_on(self, now: float, lead: Lead, choice: NudgeChoice) -> None:
@@ -552,13 +579,18 @@ class ModeManager:
             self.nudge = held
             self._transition(now, self.mode, f"pass held on past the next stopped vehicle: {choice.reason}")
 
-    def _recheck_nudge(self, now: float, lead: Lead, stopped: bool) -> None:
-        """Drop a planned pass that has not begun once its reason has gone for `nudge_drop_hold_s`:
-        the stopped vehicle is no longer seen (a false detection far ahead) or the road before it
-        bends too sharply. A pass under way goes on."""
+    def _recheck_nudge(self, now: float, lead: Lead, stopped: bool, passing_side_in_use: str) -> None:
+        """Drop a planned pass that has not begun: at once when the passing side is in use now
+        (an oncoming car came into view after it was planned), else once its reason has gone for
+        `nudge_drop_hold_s`: the stopped vehicle is no longer seen (a false detection far ahead)
+        or the road before it bends too sharply. A pass under way goes on."""
         nudge = self.nudge
         if nudge is None or self._odo_m >= nudge.ramp_start_odo_m:
             self._nudge_doubt_since = None
+            return
+        if passing_side_in_use:
+            self.nudge, self._nudge_doubt_since = None, None
+            self._transition(now, self.mode, f"pass dropped before it began: {passing_side_in_use}")
             return
         why = ""
         if not stopped:
@@ -694,9 +726,13 @@ class ModeManager:
                 continue
             v_lead = max(speed + lead.relative_speed_mps, 0.0)
             base = self._lane_ref
-            if v_lead < p.stopped_speed_mps and base is not None and self._clears(lead, base, centre, offset, speed):
+            stopped = v_lead < p.stopped_speed_mps
+            if stopped and base is not None and self._clears(lead, base, centre, offset, speed):
                 continue  # a stopped vehicle the planned path passes with room
-            leads.append(LeadTrack(lead.distance_m, v_lead))
+            # Waiting to pass the vehicle ahead: stop with room to pull out (nudge.waiting_gap_m).
+            waiting = stopped and lead is perception.lead
+            held_back_m = max(self._wait_gap_m - p.standstill_gap_m, 0.0) if waiting else 0.0
+            leads.append(LeadTrack(lead.distance_m - held_back_m, v_lead))
         return plan_speed(p, t, speed, self._accel_plan_mps2, cap, leads)
 
     def _path_covers(self, perception: Perception, obstacle: Lead) -> bool:

@@ -5,17 +5,20 @@ Order of preference: an offset inside the own lane (the car may cover its line b
 passing side (right-hand traffic passes left) when that side is road, not road edge,
 oncoming traffic is at least `oncoming_time_min_s` away and a confident model path
 passes too; else no pass: the car stops behind (lead following) and the caller
-requests a takeover. Offsets here are from the lane reference (on an unmarked
-two-way road: the middle of the keep-side half); the caller moves the obstacle's
-Lead.lateral_offset_m, which is from the ego lane centre, into that frame.
+requests a takeover. Where the passing side is only in use for now (oncoming traffic,
+a vehicle beside), the car stops far enough back to pull out from a standstill
+(`waiting_gap_m`) and waits up to `nudge_wait_max_s` for it to clear. Offsets here are
+from the lane reference (on an unmarked two-way road: the middle of the keep-side half);
+the caller moves the obstacle's Lead.lateral_offset_m, which is from the ego lane centre,
+into that frame. The passing side's oncoming vehicle comes from oncoming.py.
 
 An active pass lives in odometer coordinates (distance driven), so the offset stays
 put in the world while the obstacle leaves the camera's lead slot alongside it. It is
 applied along the lane's normal at each arc length, as a driver's pass on a bend is: an
 offset along base_link y narrows towards the bend's outside edge as the road turns.
 Ramps are quintics in distance, their length chosen so that the lateral acceleration
-at the pass speed stays within `nudge_lat_accel_mps2` and the path curvature within
-what the car can steer.
+at the pass speed stays within `nudge_lat_accel_mps2`, the path curvature within
+what the car can steer and the heading within RAMP_HEADING_MAX_RAD.
 """
 from __future__ import annotations
 
@@ -32,8 +35,15 @@ from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
 
 RAMP_CURVATURE_MAX_1PM = 0.15  # inside the controller's curvature limit (0.2 1/m)
+# Steepest heading of a ramp against the lane. Pull-outs from a crawl on the curvature limit
+# alone (9.6 m for 2.3 m, 24 degrees) swung the front corner over a 5 m road's edge, and at
+# 20 degrees (11.8 m) did so in 3 of unmarked_lane's 9 seeds; at 12 degrees (20.3 m) in none.
+RAMP_HEADING_MAX_RAD = math.radians(12.0)
+PEAK_SLOPE_FACTOR = 15.0 / 8.0  # a quintic ramp's steepest slope over its mean one
 PASS_REACH_M = 200.0  # sampled to 1.5x this (centre_geometry): past the 6 s look-ahead at 34 m/s
 MIN_OUT_BEFORE_M = 2.0  # as the ground truth's pass (ground_truth._nudge)
+CRAWL_SPEED_MPS = 1.0  # the slowest pass speed a pass is planned for (a pull-out from a standstill)
+WAIT_MARGIN_M = 1.0  # a stop behind a vehicle to be passed ends within this of its target
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class NudgeChoice:
     offset_m: float  # 0: no pass possible
     reason: str
     model_judged: bool = False  # the model's path reached past the obstacle and passed it
+    wait_offset_m: float = 0.0  # refused for now (the passing side is in use): the offset a pass will need
 
 
 def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float, ego_speed_mps: float,
@@ -71,14 +82,14 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
     if abs(y) > 0.5 * lane_width_m + free_room_m - half_ego - p.nudge_edge_clearance_m:
         return NudgeChoice(0.0, "stopped vehicle ahead: too wide to pass")
     if passing_blind_spot:
-        return NudgeChoice(0.0, "stopped vehicle ahead: vehicle beside in the passing lane")
+        return NudgeChoice(0.0, "stopped vehicle ahead: vehicle beside in the passing lane", wait_offset_m=float(y))
     if lead_exists(passing_lead, p):
         meets_s = oncoming_within_s(passing_lead, ego_speed_mps, p)
         if meets_s < p.oncoming_time_min_s:
-            return NudgeChoice(0.0, "stopped vehicle ahead: oncoming traffic too close to pass")
+            return NudgeChoice(0.0, "stopped vehicle ahead: oncoming traffic too close to pass", wait_offset_m=float(y))
         if math.isinf(meets_s) and (passing_lead.distance_m
                                     < obstacle.distance_m + p.nudge_obstacle_length_m + p.vehicle_length_m):
-            return NudgeChoice(0.0, "stopped vehicle ahead: passing lane occupied")
+            return NudgeChoice(0.0, "stopped vehicle ahead: passing lane occupied", wait_offset_m=float(y))
     if model_clears is False:
         return NudgeChoice(0.0, "stopped vehicle ahead: the model does not pass it")
     return NudgeChoice(float(y), "passing stopped vehicle using the free road", model_clears is not None)
@@ -87,12 +98,13 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
 def ramp_length_m(p: ModeManagerParams, offset_m: float, pass_speed_mps: float,
                   lat_accel_mps2: float | None = None) -> float:
     """Ramp length meeting the lateral-acceleration limit (`nudge_lat_accel_mps2` unless given)
-    at the pass speed and the curvature limit."""
+    at the pass speed, the curvature limit and the heading limit."""
     d = abs(offset_m)
     a = p.nudge_lat_accel_mps2 if lat_accel_mps2 is None else lat_accel_mps2
     by_accel = pass_speed_mps * math.sqrt(PEAK_ACCEL_FACTOR * d / a)
     by_curvature = math.sqrt(PEAK_ACCEL_FACTOR * d / RAMP_CURVATURE_MAX_1PM)
-    return max(by_accel, by_curvature)
+    by_heading = PEAK_SLOPE_FACTOR * d / math.tan(RAMP_HEADING_MAX_RAD)
+    return max(by_accel, by_curvature, by_heading)
 
 
 @dataclass
@@ -126,12 +138,12 @@ class NudgePass:
         late on the ramp's steepest heading looked to the safety driver as if it would leave
         the road (parked_village s0, 7 degrees, 0.8 s look-ahead).
         """
-        pass_speed = min(max(speed_mps, 1.0), p.nudge_speed_mps)
+        pass_speed = min(max(speed_mps, CRAWL_SPEED_MPS), p.nudge_speed_mps)
+        if obstacle_gap_m < _room_m(p, offset_m, pass_speed):
+            return None
         ramp = ramp_length_m(p, offset_m, pass_speed)
         back = ramp_length_m(p, offset_m, pass_speed, p.nudge_return_lat_accel_mps2)
         out_before = _out_before_m(p, pass_speed)
-        if obstacle_gap_m < ramp + out_before:
-            return None
         obstacle_odo = odo_m + obstacle_gap_m
         hold_start = obstacle_odo - out_before
         return cls(offset_m, pass_speed, hold_start - ramp, hold_start, _hold_end_odo_m(p, obstacle_odo), ramp, back,
@@ -186,6 +198,18 @@ class NudgePass:
 
     def finished(self, odo_m: float) -> bool:
         return odo_m > self.end_odo_m
+
+
+def _room_m(p: ModeManagerParams, offset_m: float, pass_speed_mps: float) -> float:
+    """Gap to the obstacle a pass at `pass_speed_mps` needs: its ramp, then out before it."""
+    return ramp_length_m(p, offset_m, pass_speed_mps) + _out_before_m(p, pass_speed_mps)
+
+
+def waiting_gap_m(p: ModeManagerParams, offset_m: float) -> float:
+    """Where to stop behind a stopped vehicle while the passing side is in use: far enough back
+    that the pass with `offset_m` still fits from a standstill (NudgePass.plan at the crawl speed).
+    At the standstill gap (4 m) no pass fits and the car could only ask the driver."""
+    return _room_m(p, offset_m, CRAWL_SPEED_MPS) + WAIT_MARGIN_M
 
 
 def _out_before_m(p: ModeManagerParams, pass_speed_mps: float) -> float:

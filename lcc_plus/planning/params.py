@@ -150,6 +150,8 @@ class ModeManagerParams:
                                               unit="m/s^2", min=0.1, max=2.0)
     nudge_out_before_s: float = spec("the pass reaches its full offset this long (at the pass speed) before "
                                      "the stopped vehicle", unit="s", min=0.0, max=4.0)
+    nudge_wait_max_s: float = spec("stopped behind a vehicle to pass while the passing side is in use: wait this "
+                                   "long before asking the driver", unit="s", min=0.0, max=60.0)
     nudge_drop_hold_s: float = spec("a planned pass that has not begun is dropped once its stopped vehicle "
                                     "has been gone (or the bend too sharp) this long", unit="s", min=0.0, max=5.0)
     nudge_max_curvature_1pm: float = spec("no pass where the lane bends sharper than this before the stopped "
@@ -158,6 +160,10 @@ class ModeManagerParams:
                                        unit="m", min=0.0, max=1.0)
     oncoming_time_min_s: float = spec("oncoming traffic must be this many seconds away to use its lane",
                                       unit="s", min=2.0, max=30.0)
+    oncoming_memory_s: float = spec("an oncoming vehicle the perception lost is carried on this long at most "
+                                    "(until it would have met the car)", unit="s", min=0.0, max=15.0)
+    oncoming_confirm_s: float = spec("an oncoming vehicle's ranges over this long must shrink at half its reported "
+                                     "closing speed, else it is taken at theirs", unit="s", min=0.5, max=10.0)
     # Forks and intersections
     fork_preference: str = spec("branch taken at forks with no route", choices=("default", "main", "left", "right"))
     fork_width_ratio: float = spec("ego lane wider than this times its width at the car is a fork",

@@ -1,0 +1,88 @@
+"""The oncoming vehicle on the passing side, as a pass is judged by it.
+
+Two faults of the model's report of it (`Perception.lead_left` when keeping right) showed on
+`unmarked_lane`'s bend, and both are answered here from the sightings over time:
+
+- Lost too early: the probability fell under the detection threshold 64 m and 4 s before
+  the car met it (hidden behind the parked car), and the pass into its half of the road
+  began the next frame. A vehicle seen closing does not vanish, so the last sighting is moved
+  on at its speed over ground against the ego's own speed and stays the side's threat until
+  it would have met the car or `oncoming_memory_s` after the last sighting.
+- Seen where nothing is: a false detection stood at 63 m for 5 s while reported closing at
+  11 m/s, and held the car behind the parked car. A sighting whose range, over
+  `oncoming_confirm_s`, shrank less than half of what its reported speed says is taken at
+  the speed its ranges show.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import replace
+
+import numpy as np
+
+from lcc_plus.common.types import Lead
+from lcc_plus.planning.gap import oncoming_within_s
+from lcc_plus.planning.params import ModeManagerParams
+
+# As the safety monitor's lead-range confirmation (config/safety.yaml lead_range_fraction):
+# the model's range at 60 m jumps by up to 7 m from frame to frame.
+RANGE_FRACTION = 0.5
+# Further than this beyond every recent sighting: another vehicle (the next one after the first
+# went by), whose ranges start afresh and whose reported speed stands until they contradict it.
+# Beyond every one, not the last: single ranges dip 11 m short of a false detection's 55 m.
+RANGE_JUMP_M = 10.0
+
+
+class OncomingMemory:
+    """The oncoming vehicle on one side: confirmed by its ranges, carried on after it is lost."""
+
+    def __init__(self, p: ModeManagerParams):
+        self.p = p
+        self._lead: Lead | None = None        # as last seen or predicted, relative to the ego
+        self._ground_speed_mps = 0.0          # its speed over ground towards us
+        self._seen_s = -math.inf
+        self._ranges: deque[tuple[float, float]] = deque()  # (t, distance) of recent sightings
+
+    def reset(self) -> None:
+        self._lead, self._seen_s = None, -math.inf
+        self._ranges.clear()
+
+    def update(self, now_s: float, dt_s: float, ego_speed_mps: float, seen: Lead) -> Lead:
+        """The lead to judge the side by this cycle: `seen` while it is an oncoming vehicle (at
+        the speed its ranges show where they contradict it), else the remembered one moved on by
+        `dt_s`, else `seen`."""
+        if math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
+            seen = self._as_ranged(now_s, seen)
+            if math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
+                self._lead, self._seen_s = seen, now_s
+                self._ground_speed_mps = -(ego_speed_mps + seen.relative_speed_mps)
+                return seen
+            self._lead = None
+            return seen
+        if self._lead is None:
+            return seen
+        closing_mps = self._ground_speed_mps + ego_speed_mps
+        distance_m = self._lead.distance_m - closing_mps * max(dt_s, 0.0)
+        if distance_m <= 0.0 or now_s - self._seen_s > self.p.oncoming_memory_s:
+            self.reset()
+            return seen
+        self._lead = replace(self._lead, distance_m=distance_m, relative_speed_mps=-closing_mps)
+        return self._lead
+
+    def _as_ranged(self, now_s: float, seen: Lead) -> Lead:
+        """`seen`, at the closing speed its ranges over `oncoming_confirm_s` show where that is
+        less than RANGE_FRACTION of the reported one."""
+        window = self.p.oncoming_confirm_s
+        if self._ranges and seen.distance_m > max(r for _, r in self._ranges) + RANGE_JUMP_M:
+            self._ranges.clear()
+        self._ranges.append((now_s, seen.distance_m))
+        while self._ranges and self._ranges[0][0] < now_s - window - 1e-6:
+            self._ranges.popleft()
+        t, r = np.array(self._ranges).T
+        if t[-1] - t[0] < window - 1e-6:
+            return seen
+        closing_mps = -float(np.polyfit(t - t[-1], r, 1)[0])
+        if closing_mps >= RANGE_FRACTION * -seen.relative_speed_mps:
+            return seen
+        return replace(seen, relative_speed_mps=-max(closing_mps, 0.0))
