@@ -56,3 +56,23 @@ def test_cli_rejects_unknown_names(tmp_path):
         main(["eval", "--scenario", "nowhere", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="map file not found"):
         main(["eval", "--scenario", "x", "--map", str(tmp_path / "none.osm"), "--out", str(tmp_path)])
+
+
+def test_a_video_can_start_later_in_the_run(tmp_path, monkeypatch):
+    # The moment to look at is often mid-run (unmarked_lane's parked car at 22-26 s), past a clip from 0 s.
+    from lcc_plus.evaluation import runner, video
+    from lcc_plus.sim.world import WorldParams
+
+    stamps = []
+
+    def annotate(obs, extras, p):
+        stamps.append(obs.stamp_s)
+        return obs.image_rgb
+
+    monkeypatch.setattr(video, "annotate", annotate)
+    spec = RunSpec("urban", "urban_slow_lead", "expert", 3, str(tmp_path), max_s=2.0, plot=False, video=True,
+                   video_from_s=1.0)
+    result = runner.run_one(spec)
+    frame_s = P.video_stride * WorldParams.from_config().step_s
+    assert stamps[0] == pytest.approx(1.0) and len(stamps) == round(1.0 / frame_s)
+    assert (tmp_path / result.files["video"]).is_file()

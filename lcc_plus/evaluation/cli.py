@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: config, 2)")
     parser.add_argument("--out", default=None, help="output folder (default: out/eval/<suite or scenario>)")
     parser.add_argument("--video", action="store_true", help="write a camera video with overlays per run")
+    parser.add_argument("--video-from", type=float, default=0.0, metavar="S",
+                        help="start each video at this simulated time [s] (default 0; clips are video_max_s long)")
     parser.add_argument("--no-plots", action="store_true", help="skip the per-run plots")
     parser.add_argument("--faults", nargs="?", const="cycle", default=None,
                         help="inject faults: `cycle` (default when given: one kind per scenario, in turn), `all` "
@@ -112,6 +114,8 @@ def build_specs(args, out_dir: Path) -> list[RunSpec]:
         faults = list(FAULT_KINDS)
     if args.seeds < 1:
         raise SystemExit("lcc-plus eval: --seeds must be at least 1")
+    if not args.video_from >= 0.0:  # also NaN
+        raise SystemExit("lcc-plus eval: --video-from must be a time >= 0 s")
     specs = []
     for index, (suite, name) in enumerate(_scenarios(args)):
         if args.faults == "cycle":
@@ -120,7 +124,8 @@ def build_specs(args, out_dir: Path) -> list[RunSpec]:
             for driver in drivers:
                 for fault in faults:
                     specs.append(RunSpec(suite, name, driver, seed, str(out_dir), map_path=args.map_path,
-                                         fault=fault, video=args.video, plot=not args.no_plots,
+                                         fault=fault, video=args.video, video_from_s=args.video_from,
+                                         plot=not args.no_plots,
                                          model_path=args.model, max_s=args.max_s))
     return specs
 

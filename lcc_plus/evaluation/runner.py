@@ -37,6 +37,7 @@ class RunSpec:
     map_path: str | None = None
     fault: str | None = None
     video: bool = False
+    video_from_s: float = 0.0  # the clip (video_max_s long) starts at this simulated time
     plot: bool = True
     model_path: str | None = None
     max_s: float | None = None  # stop earlier than the scenario does (smoke tests)
@@ -82,6 +83,7 @@ def run_one(spec: RunSpec) -> RunResult:
 
 def _drive(spec: RunSpec, world, policy, fault: FaultInjector | None, rec: _Recorder, p) -> None:
     """The closed loop until the world is done (or `spec.max_s`)."""
+    first_video_step = int(round(spec.video_from_s / world.p.step_s))
     video_steps = int(round(p.video_max_s / world.p.step_s))
     step = 0
     end_s = min(spec.max_s if spec.max_s is not None else math.inf, fault.end_s if fault else math.inf)
@@ -93,7 +95,8 @@ def _drive(spec: RunSpec, world, policy, fault: FaultInjector | None, rec: _Reco
             policy.image_stamp_s = fault.image_stamp_s(obs.stamp_s)
         command, takeover, extras = policy.act(obs)
         rec.tracker.update(obs.stamp_s, obs.driver.lever, extras.status)
-        if spec.video and step % p.video_stride == 0 and step < video_steps and obs.image_rgb is not None:
+        in_clip = first_video_step <= step < first_video_step + video_steps
+        if spec.video and in_clip and (step - first_video_step) % p.video_stride == 0 and obs.image_rgb is not None:
             from lcc_plus.evaluation.video import annotate
 
             rec.frames.append(annotate(obs, extras, p))
