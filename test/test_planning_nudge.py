@@ -147,6 +147,46 @@ def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_
     assert passes[0][1].startswith(f"nudge {need:+.2f} m: passing stopped vehicle using the free road")
 
 
+def test_the_place_to_wait_at_holds_through_a_flickering_stopped_reading():
+    # urban_hard_brake: a lead braking through the stopped threshold read stopped and moving on
+    # alternate frames, and the 20 m hold-back came and went with it (jerk 2.5 -> 3.5 m/s^3).
+    mm, stream, v = ModeManager(P), oncoming_stream(), 3.0
+    planned = []
+    for k in range(40):
+        t = k * DT
+        lead_mps = 0.9 if k % 2 else 1.1  # either side of stopped_speed_mps
+        per = Perception(lane_lines=small_road(), lead=Lead(35.0 - v * t, lead_mps - v, 0.0, 0.9),
+                         lead_left=stream(t, v * t, v), confidence=0.9)
+        traj, _, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=v), per, rear(),
+                             TakeoverDemand())
+        if k >= 4:
+            planned.append(float(np.interp(2.0, traj.t_s, traj.speed_mps)))
+    assert max(abs(b - a) for a, b in zip(planned, planned[1:])) < 0.3  # 0.85 m/s frame to frame without the hold
+
+
+def test_traffic_that_brakes_to_a_stop_is_followed_to_the_standstill_gap_and_waited_for():
+    # urban_hard_brake: held 25 m back like a parked car, the car stopped twice behind a lead
+    # that crept on at 1 m/s. A lead seen moving is traffic: the usual gap, and no request at once.
+    mm, stream = ModeManager(P), oncoming_stream()
+    v, odo, lead_at, lead_v = 8.0, 0.0, 30.0, 8.0
+    log = []
+    for k in range(int(16.0 / DT)):
+        t = k * DT
+        lead_v = max(lead_v - 4.0 * DT, 0.0) if t > 1.0 else lead_v
+        lead_at += lead_v * DT
+        gap = lead_at - odo
+        per = Perception(lane_lines=small_road(), lead=Lead(gap, lead_v - v, 0.0, 0.9), lead_left=stream(t, odo, v),
+                         confidence=0.9)
+        traj, st, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=8.0), per,
+                              rear(), TakeoverDemand())
+        v = float(np.interp(DT, traj.t_s, traj.speed_mps)) if len(traj.t_s) else v
+        odo += v * DT
+        log.append((t, gap, v, st))
+    stood = next(t for t, _, v_, _ in log if v_ < P.stopped_speed_mps)
+    assert log[-1][1] < P.standstill_gap_m + 2.0, "followed up to the usual gap, not a waiting place 20 m back"
+    assert all(st.mode == Mode.LANE_KEEP for t, _, _, st in log[2:] if t < stood + P.nudge_wait_max_s - 0.5)
+
+
 def test_a_passing_side_that_stays_in_use_ends_in_a_takeover_request_after_the_wait():
     mm, log = drive_past(0.0, oncoming=oncoming_stream(), seconds=30.0)
     stood = next(t for t, _, v, _, _ in log if v < P.stopped_speed_mps)

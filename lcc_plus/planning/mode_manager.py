@@ -67,6 +67,9 @@ ENGAGED = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.OVERRIDE, Mode.TAKEOVER_REQUES
 PLANNING = (Mode.LANE_KEEP, Mode.LANE_CHANGE, Mode.TAKEOVER_REQUESTED, Mode.MRM)
 SIDE_NAME = {1: "left", -1: "right"}
 STANDSTILL_MPS = 0.1
+# A lead read at least this fast is moving traffic: the model's speed for a parked car scatters
+# by about 0.5 m/s, and a lead creeping at the stopped threshold (1 m/s) reads either way.
+TRAFFIC_SPEED_MPS = 2.0
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,10 @@ class ModeManager:
         self._override_quiet_since: float | None = None
         self._no_reference_since: float | None = None
         self._blocked_reason = ""
-        self._wait_gap_m = 0.0  # while waiting to pass the blocking vehicle: stop this far behind it
+        self._waiting = False  # blocked only for now: wait (nudge_wait_max_s) before asking the driver
+        self._wait_gap_m = 0.0  # waiting to pass a vehicle that stands: stop this far behind it
+        self._lead_moving_s = -math.inf  # the ego-lane lead was last read as moving traffic then
+        self._moving_since: float | None = None  # the blocking vehicle no longer read as stopped since
         self._stopped_since: float | None = None  # under stopped_speed_mps since (how long a blocked car waited)
         self._set_speed_mps = 0.0
         self._accel_plan_mps2 = 0.0
@@ -322,7 +328,7 @@ class ModeManager:
             return "takeover: no lane lines and no confident model path"
         if self._blocked_reason and self._stopped_since is not None and self.nudge is None:
             waited_s = now - self._stopped_since
-            if not self._wait_gap_m or waited_s >= self.p.nudge_wait_max_s:
+            if not self._waiting or waited_s >= self.p.nudge_wait_max_s:
                 return f"takeover: {self._blocked_reason}"
         return ""
 
@@ -509,6 +515,8 @@ class ModeManager:
         lead = perception.lead
         stopped = (lead_exists(lead, p) and speed + lead.relative_speed_mps < p.stopped_speed_mps
                    and lead.distance_m < p.blocked_range_m)
+        if lead_exists(lead, p) and speed + lead.relative_speed_mps >= TRAFFIC_SPEED_MPS:
+            self._lead_moving_s = now
         in_use = ""
         if stopped and self.nudge is not None and self._odo_m < self.nudge.ramp_start_odo_m:
             # Judged afresh each frame until it begins: an oncoming car may come into view.
@@ -517,7 +525,7 @@ class ModeManager:
         self._recheck_nudge(now, lead, stopped, in_use)
         if not stopped or self.lane_change is not None:
             if not stopped:
-                self._block("")
+                self._moving_on(now)
             return
         if self.nudge is not None:
             under_way = self._odo_m >= self.nudge.ramp_start_odo_m
@@ -543,10 +551,26 @@ class ModeManager:
 
     def _block(self, reason: str, pass_offset_m: float = 0.0) -> None:
         """No pass now, for `reason` ("": not blocked). With the offset a pass will need once
-        it fits or the passing side clears, the car stops far enough back to make it from a
-        standstill and waits there (`nudge_wait_max_s`) before it asks the driver."""
+        it fits or the passing side clears, the car waits `nudge_wait_max_s` before it asks the
+        driver, and behind a vehicle that stands (not traffic that has just stopped) it waits
+        far enough back to make the pass from a standstill."""
         self._blocked_reason = reason
-        self._wait_gap_m = waiting_gap_m(self.p, pass_offset_m) if reason and pass_offset_m else 0.0
+        self._waiting = bool(reason and pass_offset_m)
+        now = self._last_now_s if self._last_now_s is not None else 0.0
+        standing = now - self._lead_moving_s > self.p.traffic_memory_s
+        self._wait_gap_m = waiting_gap_m(self.p, pass_offset_m) if self._waiting and standing else 0.0
+        self._moving_since = None
+
+    def _moving_on(self, now: float) -> None:
+        """The vehicle ahead is not read as stopped: nothing blocks, but the place to wait at is
+        kept for `nudge_drop_hold_s` unless it reads as moving traffic. A lead near the stopped
+        threshold flickers between the readings, and with it a hold-back of 20 m
+        (urban_hard_brake's jerk went from 2.5 to 3.5 m/s^3 before the traffic rule)."""
+        self._blocked_reason, self._waiting = "", False
+        if self._moving_since is None:
+            self._moving_since = now
+        if now - self._moving_since >= self.p.nudge_drop_hold_s or self._lead_moving_s == now:
+            self._wait_gap_m = 0.0
 
     def _pass_choice(self, speed: float, view: LaneView, perception: Perception, rear: RearSensing,
                      path: Curve | None, lead: Lead) -> NudgeChoice:
@@ -729,8 +753,9 @@ class ModeManager:
             stopped = v_lead < p.stopped_speed_mps
             if stopped and base is not None and self._clears(lead, base, centre, offset, speed):
                 continue  # a stopped vehicle the planned path passes with room
-            # Waiting to pass the vehicle ahead: stop with room to pull out (nudge.waiting_gap_m).
-            waiting = stopped and lead is perception.lead
+            # Waiting to pass the vehicle ahead: stop with room to pull out (nudge.waiting_gap_m),
+            # also on frames that read it as moving (_moving_on).
+            waiting = lead is perception.lead
             held_back_m = max(self._wait_gap_m - p.standstill_gap_m, 0.0) if waiting else 0.0
             leads.append(LeadTrack(lead.distance_m - held_back_m, v_lead))
         return plan_speed(p, t, speed, self._accel_plan_mps2, cap, leads)

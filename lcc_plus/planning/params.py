@@ -153,11 +153,15 @@ class ModeManagerParams:
     nudge_wait_max_s: float = spec("stopped behind a vehicle to pass while the passing side is in use: wait this "
                                    "long before asking the driver", unit="s", min=0.0, max=60.0)
     nudge_drop_hold_s: float = spec("a planned pass that has not begun is dropped once its stopped vehicle "
-                                    "has been gone (or the bend too sharp) this long", unit="s", min=0.0, max=5.0)
+                                    "has been gone (or the bend too sharp) this long; the place to wait at "
+                                    "is kept as long", unit="s", min=0.0, max=5.0)
     nudge_max_curvature_1pm: float = spec("no pass where the lane bends sharper than this before the stopped "
                                           "vehicle is passed", unit="1/m", min=0.001, max=0.2)
     nudge_line_overlap_m: float = spec("how far the car may cover its own lane line inside the lane nudge",
                                        unit="m", min=0.0, max=1.0)
+    traffic_memory_s: float = spec("a stopped lead read as moving (2 m/s or more) this recently is traffic that "
+                                   "stopped, not a vehicle that stands: no waiting place far back",
+                                   unit="s", min=0.0, max=60.0)
     oncoming_time_min_s: float = spec("oncoming traffic must be this many seconds away to use its lane",
                                       unit="s", min=2.0, max=30.0)
     oncoming_memory_s: float = spec("an oncoming vehicle the perception lost is carried on this long at most "
