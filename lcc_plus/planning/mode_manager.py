@@ -204,9 +204,10 @@ class ModeManager:
             self._width_m += 0.1 * (view.width_m - self._width_m)
         self._track_lane_index(view)
         self._lane_end = self._lane_ends.update(self._odo_m, view.lane_end())
-        self._lane_ref, self._keep_shift_m = self._lane_reference(view, now, dt, speed, perception)
-        passing_side = perception.lead_left if self.p.keep_side == "right" else perception.lead_right
-        self._passing_lead = self._oncoming_memory.update(now, dt, speed, passing_side)
+        # Right-hand traffic passes on the left, where the oncoming traffic is.
+        oncoming_side = perception.lead_left if self.p.keep_side == "right" else perception.lead_right
+        self._lane_ref, self._keep_shift_m = self._lane_reference(view, now, dt, speed, oncoming_side)
+        self._passing_lead = self._oncoming_memory.update(now, dt, speed, oncoming_side)
         path = model_path(perception, self.p, self._lane_ref)
         has_reference = view.centre(0) is not None or path is not None
         if has_reference or self.mode not in ENGAGED:
@@ -305,7 +306,7 @@ class ModeManager:
                 self._transition(now, Mode.LANE_KEEP, "driver released the steering wheel")
             return
         demand = takeover.level in (TakeoverLevel.VISUAL, TakeoverLevel.AUDIBLE)
-        own = self._own_takeover_reason(now, speed, perception)
+        own = self._own_takeover_reason(now)
         self.takeover_request_reason = own
         if self.mode != Mode.TAKEOVER_REQUESTED and (demand or own):
             lc = self.lane_change
@@ -319,7 +320,7 @@ class ModeManager:
             back = Mode.LANE_CHANGE if lc is not None else Mode.LANE_KEEP
             self._transition(now, back, "takeover demand cleared")
 
-    def _own_takeover_reason(self, now: float, speed: float, perception: Perception) -> str:
+    def _own_takeover_reason(self, now: float) -> str:
         if self._fault_reason:
             return self._fault_reason
         if not self._ego_ok:
@@ -647,7 +648,7 @@ class ModeManager:
         return max(v, 0.0)
 
     def _lane_reference(self, view: LaneView, now: float, dt: float, speed: float,
-                        perception: Perception) -> tuple[Curve | None, float]:
+                        oncoming: Lead) -> tuple[Curve | None, float]:
         """Centre of the lane to keep: the chosen branch at forks, the keep side of an unmarked
         two-way road (two_way.py); and its shift from the ego lane centre."""
         lane = self._forks.reference(view, self._forks.update(view, self.fork_preference))
@@ -656,7 +657,6 @@ class ModeManager:
         two_way = view.unmarked_two_way() if view.width_measured else self._two_way.active
         if lane is not None and two_way:
             keep_right = self.p.keep_side == "right"
-            oncoming = perception.lead_left if keep_right else perception.lead_right
             offset = self._two_way.update(now, dt, view.width_m, speed, oncoming)
             keep = -offset if keep_right else offset
             return _shifted(lane, keep), keep

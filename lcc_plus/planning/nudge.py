@@ -139,11 +139,11 @@ class NudgePass:
         the road (parked_village s0, 7 degrees, 0.8 s look-ahead).
         """
         pass_speed = min(max(speed_mps, CRAWL_SPEED_MPS), p.nudge_speed_mps)
-        if obstacle_gap_m < _room_m(p, offset_m, pass_speed):
-            return None
         ramp = ramp_length_m(p, offset_m, pass_speed)
-        back = ramp_length_m(p, offset_m, pass_speed, p.nudge_return_lat_accel_mps2)
         out_before = _out_before_m(p, pass_speed)
+        if obstacle_gap_m < ramp + out_before:
+            return None
+        back = ramp_length_m(p, offset_m, pass_speed, p.nudge_return_lat_accel_mps2)
         obstacle_odo = odo_m + obstacle_gap_m
         hold_start = obstacle_odo - out_before
         return cls(offset_m, pass_speed, hold_start - ramp, hold_start, _hold_end_odo_m(p, obstacle_odo), ramp, back,
@@ -172,7 +172,7 @@ class NudgePass:
         if self.covers(p, odo_m, obstacle_gap_m):
             return self
         obstacle_odo = odo_m + obstacle_gap_m
-        room_for_own = obstacle_odo >= self.end_odo_m + self.ramp_m + _out_before_m(p, self.pass_speed_mps)
+        room_for_own = obstacle_odo >= self.end_odo_m + _room_m(p, self.offset_m, self.pass_speed_mps)
         clears = offset_m * self.offset_m > 0.0 and abs(offset_m) <= abs(self.offset_m)
         if odo_m > self.hold_end_odo_m or room_for_own or not clears:
             return None
