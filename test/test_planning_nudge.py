@@ -10,7 +10,14 @@ from planning_fixtures import driver, rear
 
 from lcc_plus.common.types import EgoState, LaneLine, Lead, LineType, Mode, Perception, TakeoverDemand
 from lcc_plus.planning.mode_manager import ModeManager
-from lcc_plus.planning.nudge import RAMP_HEADING_MAX_RAD, NudgePass, choose_offset, waiting_gap_m
+from lcc_plus.planning.nudge import (
+    CRAWL_SPEED_MPS,
+    RAMP_HEADING_MAX_RAD,
+    NudgePass,
+    choose_offset,
+    pass_clearance_m,
+    waiting_gap_m,
+)
 from lcc_plus.planning.params import ModeManagerParams
 
 DT = 0.05
@@ -27,17 +34,18 @@ def small_road(centre_line: LineType = LineType.DASHED, curvature_1pm: float = 0
 def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_line=LineType.DASHED,
                seconds: float = 20.0, speed: float = 12.0, model_path_y_m: float | None = None,
                seen=lambda t_s: True, curvature_1pm: float = 0.0, obstacle_at_m: float = 60.0,
-               model_path_reach_m: float = 80.0):
+               model_path_reach_m: float = 80.0, range_noise_m=lambda k: 0.0):
     """Ego follows its plan's speed exactly; the obstacle stands `obstacle_at_m` ahead at
     `obstacle_offset_m`, perceived while `seen(t_s)`; the model's path (if any) is straight at
     `model_path_y_m` out to `model_path_reach_m`. `oncoming`: the passing side's Lead, or a
-    function of (t_s, odometer_m, speed_mps) giving it."""
+    function of (t_s, odometer_m, speed_mps) giving it; `range_noise_m(k)` is added to the
+    obstacle's range in frame k."""
     mm = ModeManager(P)
     v, odo, t = speed, 0.0, 0.0
     log = []
     for k in range(int(seconds / DT)):
         gap = obstacle_at_m - odo
-        lead = Lead(gap, -v, obstacle_offset_m, 0.9) if gap > -1.0 and seen(t) else Lead()
+        lead = Lead(gap + range_noise_m(k), -v, obstacle_offset_m, 0.9) if gap > -1.0 and seen(t) else Lead()
         left = oncoming(t, odo, v) if callable(oncoming) else oncoming or Lead()
         per = Perception(lane_lines=small_road(centre_line, curvature_1pm), lead=lead, lead_left=left, confidence=0.9)
         if model_path_y_m is not None:
@@ -139,7 +147,7 @@ def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_
 
     mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=obstacle_at_m, seconds=30.0, speed=6.0)
     met_s = next(t for t, gap, _, _, _ in log if start_m - ground_mps * t - (obstacle_at_m - gap) <= 0.0)
-    need = 0.5 * P.nudge_obstacle_width_m + P.nudge_clearance_m + 0.5 * P.vehicle_width_m
+    need = 0.5 * P.nudge_obstacle_width_m + pass_clearance_m(P, 0.0) + 0.5 * P.vehicle_width_m  # from a standstill
     assert min(gap for t, gap, _, _, _ in log if t < met_s) >= waiting_gap_m(P, need) - 1.0
     assert met_s > 9.0 and all(st.mode == Mode.LANE_KEEP for _, _, _, _, st in log[2:])
     passes = [(e.stamp_s, e.reason) for e in mm.drain_events() if e.reason.startswith("nudge")]
@@ -254,12 +262,12 @@ def test_the_pass_follows_a_bend_along_its_normal():
 def test_a_pass_on_a_5_m_two_way_road_keeps_its_edge_clearance_not_the_obstacle_clearance():
     # unmarked_lane: a car parked 0.15 m right of the keep-side half's middle of a 5 m road.
     parked = Lead(30.0, -5.0, -0.15, 1.0)
-    choice = choose_offset(P, 2.5, 2.5, 5.0, parked, Lead(), False, None)
+    choice = choose_offset(P, 2.5, 2.5, P.nudge_speed_mps, parked, Lead(), False, None)
     assert choice.reason == "passing stopped vehicle using the free road"
     left_edge_gap = 0.5 * 2.5 + 2.5 - (choice.offset_m + 0.5 * P.vehicle_width_m)
     assert P.nudge_edge_clearance_m <= left_edge_gap < P.nudge_clearance_m
     wider = replace(P, nudge_edge_clearance_m=P.nudge_clearance_m)
-    assert choose_offset(wider, 2.5, 2.5, 5.0, parked, Lead(), False, None).reason == \
+    assert choose_offset(wider, 2.5, 2.5, P.nudge_speed_mps, parked, Lead(), False, None).reason == \
         "stopped vehicle ahead: too wide to pass"
 
 
@@ -320,3 +328,32 @@ def test_a_model_path_short_of_the_pass_does_not_hold_it_back():
     assert offset_alongside(log) == pytest.approx(need, abs=0.05)
     _, log = drive_past(-1.6, model_path_y_m=0.0)  # a path that reaches past it and keeps the lane
     assert offset_alongside(log) < need - 0.2
+
+
+def test_a_slow_pass_keeps_the_slow_clearance_and_a_fast_one_the_full_clearance():
+    assert pass_clearance_m(P, 0.0) == pytest.approx(P.nudge_slow_clearance_m)
+    assert pass_clearance_m(P, CRAWL_SPEED_MPS) == pytest.approx(P.nudge_slow_clearance_m)
+    assert pass_clearance_m(P, P.nudge_speed_mps) == pytest.approx(P.nudge_clearance_m)
+    mid = pass_clearance_m(P, 0.5 * (CRAWL_SPEED_MPS + P.nudge_speed_mps))
+    assert mid == pytest.approx(0.5 * (P.nudge_slow_clearance_m + P.nudge_clearance_m))
+    # A pull-out from a standstill needs the smaller offset: the other half of a 5 m road has no more.
+    parked = Lead(30.0, -5.0, -0.15, 1.0)
+    slow = choose_offset(P, 2.5, 2.5, 0.0, parked, Lead(), False, None).offset_m
+    fast = choose_offset(P, 2.5, 2.5, P.nudge_speed_mps, parked, Lead(), False, None).offset_m
+    assert fast - slow == pytest.approx(P.nudge_clearance_m - P.nudge_slow_clearance_m)
+
+
+def test_a_slow_clearance_above_the_full_one_is_refused():
+    with pytest.raises(ValueError, match="nudge_slow_clearance_m"):
+        ModeManagerParams.from_config({"nudge_slow_clearance_m": P.nudge_clearance_m + 0.1})
+
+
+def test_the_same_vehicle_read_a_little_further_on_does_not_announce_a_new_hold_each_frame():
+    # The model's range jumps metres from frame to frame; each reading past the hold's end had
+    # announced "pass held on", and the repeats pushed the pass out of the 50-event queue.
+    mm, log = drive_past(0.0, obstacle_at_m=70.0, range_noise_m=lambda k: 1.5 * (k % 3))
+    reasons = [e.reason for e in mm.drain_events()]
+    assert sum(r.startswith("nudge") for r in reasons) == 1
+    assert not any(r.startswith("pass held on") for r in reasons)
+    assert max(abs(float(np.interp(gap, tr.x_m, tr.y_m))) for _, gap, _, tr, _ in log
+               if 0.0 < gap < 20.0 and len(tr.t_s)) > 2.0  # it did pass

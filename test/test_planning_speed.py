@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lcc_plus.planning.params import ModeManagerParams
-from lcc_plus.planning.speed_policy import LeadTrack, curve_speed_cap, plan_speed, stop_plan
+from lcc_plus.planning.speed_policy import LeadTrack, arrival_cap, curve_speed_cap, plan_speed, stop_plan
 
 P = ModeManagerParams.from_config()
 T = np.arange(0.0, 60.0, 0.1)
@@ -80,4 +80,14 @@ def test_a_stopped_car_far_ahead_does_not_hold_the_car_slow_and_it_still_stops_b
     assert np.max(plan.speed_mps) > 8.0
     assert plan.speed_mps[-1] < 0.05
     assert 190.0 - plan.s_m[-1] == pytest.approx(P.standstill_gap_m, abs=1.0)
+    check_limits(plan)
+
+
+def test_a_crawling_car_speeds_up_to_a_higher_cap_ahead_and_keeps_under_it():
+    # A pass planned from a crawl: 1 m/s from its ramp 3 m ahead. A cap above the present speed
+    # bounded the acceleration to the constant one reaching it 150 m on (+0.01 m/s^2).
+    cap = arrival_cap(P, 3.0, 1.0)
+    plan = plan_speed(P, np.arange(0.0, 6.0, 0.1), 0.3, 0.0, cap, [])
+    assert plan.speed_mps[plan.t_s >= 3.0].min() > 0.9
+    assert np.all(plan.speed_mps <= cap(plan.s_m) + 0.05)
     check_limits(plan)

@@ -128,6 +128,7 @@ class ModeManager:
         self._blocked_reason = ""
         self._waiting = False  # blocked only for now: wait (nudge_wait_max_s) before asking the driver
         self._wait_gap_m = 0.0  # waiting to pass a vehicle that stands: stop this far behind it
+        self._hold_end_announced_m = 0.0  # the active pass's hold end as last announced (odometer)
         self._lead_moving_s = -math.inf  # the ego-lane lead was last read as moving traffic then
         self._moving_since: float | None = None  # the blocking vehicle no longer read as stopped since
         self._stopped_since: float | None = None  # under stopped_speed_mps since (how long a blocked car waited)
@@ -548,6 +549,7 @@ class ModeManager:
             return
         self._block("")
         self.nudge = plan
+        self._hold_end_announced_m = plan.hold_end_odo_m
         self._transition(now, self.mode, f"nudge {plan.offset_m:+.2f} m: {plan.reason}")
 
     def _block(self, reason: str, pass_offset_m: float = 0.0) -> None:
@@ -600,8 +602,13 @@ class ModeManager:
         """Keep the pass under way out alongside the stopped `lead` too where NudgePass.held_past
         says so; otherwise the car ramps back in and stops behind it (lead following)."""
         held = self.nudge.held_past(self.p, self._odo_m, lead.distance_m, choice.offset_m)
-        if held is not None:
-            self.nudge = held
+        if held is None:
+            return
+        self.nudge = held
+        # The same vehicle read a little further on (range noise, odometry) moves the end quietly;
+        # announced every frame, the repeats pushed the pass itself out of the event queue.
+        if held.hold_end_odo_m - self._hold_end_announced_m >= self.p.nudge_obstacle_length_m:
+            self._hold_end_announced_m = held.hold_end_odo_m
             self._transition(now, self.mode, f"pass held on past the next stopped vehicle: {choice.reason}")
 
     def _recheck_nudge(self, now: float, lead: Lead, stopped: bool, passing_side_in_use: str) -> None:

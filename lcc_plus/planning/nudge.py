@@ -42,7 +42,9 @@ RAMP_HEADING_MAX_RAD = math.radians(12.0)
 PEAK_SLOPE_FACTOR = 15.0 / 8.0  # a quintic ramp's steepest slope over its mean one
 PASS_REACH_M = 200.0  # sampled to 1.5x this (centre_geometry): past the 6 s look-ahead at 34 m/s
 MIN_OUT_BEFORE_M = 2.0  # as the ground truth's pass (ground_truth._nudge)
-CRAWL_SPEED_MPS = 1.0  # the slowest pass speed a pass is planned for (a pull-out from a standstill)
+# The slowest pass speed a pass is planned for (a pull-out from a standstill). At 1 m/s a pass
+# from a standstill (~50 m with its way back) took 50 s.
+CRAWL_SPEED_MPS = 2.5
 WAIT_MARGIN_M = 1.0  # a stop behind a vehicle to be passed ends within this of its target
 
 
@@ -58,7 +60,7 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
                   obstacle: Lead, passing_lead: Lead, passing_blind_spot: bool, model_clears: bool | None
                   ) -> NudgeChoice:
     """Lateral offset [m, + left] from the lane reference that passes `obstacle`, or 0 with why not.
-    Beside the obstacle the car keeps `nudge_clearance_m`, from the road's far edge `nudge_edge_clearance_m`.
+    Beside the obstacle the car keeps pass_clearance_m, from the road's far edge `nudge_edge_clearance_m`.
 
     `lane_width_m` is the own lane (on an unmarked two-way road: the keep-side half),
     `free_room_m` how much road continues beyond its line on the passing side (0: none),
@@ -69,8 +71,9 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
     """
     half_ego = 0.5 * p.vehicle_width_m
     o, half_ob = obstacle.lateral_offset_m, 0.5 * p.nudge_obstacle_width_m
-    need_left = o + half_ob + p.nudge_clearance_m + half_ego
-    need_right = o - half_ob - p.nudge_clearance_m - half_ego
+    clearance = pass_clearance_m(p, ego_speed_mps)
+    need_left = o + half_ob + clearance + half_ego
+    need_right = o - half_ob - clearance - half_ego
     in_lane = 0.5 * lane_width_m - half_ego + p.nudge_line_overlap_m
     for y in sorted((need_left, need_right), key=abs):
         if abs(y) <= in_lane:
@@ -93,6 +96,14 @@ def choose_offset(p: ModeManagerParams, lane_width_m: float, free_room_m: float,
     if model_clears is False:
         return NudgeChoice(0.0, "stopped vehicle ahead: the model does not pass it")
     return NudgeChoice(float(y), "passing stopped vehicle using the free road", model_clears is not None)
+
+
+def pass_clearance_m(p: ModeManagerParams, speed_mps: float) -> float:
+    """Lateral clearance to the passed vehicle for a pass at `speed_mps`: `nudge_slow_clearance_m`
+    up to the crawl pass speed, growing linearly to `nudge_clearance_m` at `nudge_speed_mps`."""
+    span = max(p.nudge_speed_mps - CRAWL_SPEED_MPS, 1e-6)
+    f = min(max((speed_mps - CRAWL_SPEED_MPS) / span, 0.0), 1.0)
+    return p.nudge_slow_clearance_m + f * (p.nudge_clearance_m - p.nudge_slow_clearance_m)
 
 
 def ramp_length_m(p: ModeManagerParams, offset_m: float, pass_speed_mps: float,

@@ -139,7 +139,11 @@ class ModeManagerParams:
                                  unit="m/s^2", min=0.5, max=4.0)
     # Small-road nudging
     nudge_enabled: bool = spec("pass stopped vehicles by offsetting")
-    nudge_clearance_m: float = spec("lateral clearance kept to a passed vehicle", unit="m", min=0.2, max=2.0)
+    nudge_clearance_m: float = spec("lateral clearance kept to a vehicle passed at nudge_speed_mps", unit="m",
+                                    min=0.2, max=2.0)
+    nudge_slow_clearance_m: float = spec("lateral clearance kept to a vehicle passed at a crawl (a pull-out from a "
+                                         "standstill); it grows to nudge_clearance_m at nudge_speed_mps",
+                                         unit="m", min=0.2, max=2.0)
     nudge_edge_clearance_m: float = spec("room kept to the road's far edge when passing into the free road",
                                          unit="m", min=0.1, max=2.0)
     nudge_obstacle_width_m: float = spec("width assumed for a stopped lead", unit="m", min=0.5, max=3.5)
@@ -189,6 +193,8 @@ class ModeManagerParams:
             raise ValueError("line_probability_full is below line_probability_min")
         if self.two_way_max_width_m < self.two_way_min_width_m:
             raise ValueError("two_way_max_width_m is below two_way_min_width_m")
+        if self.nudge_slow_clearance_m > self.nudge_clearance_m:
+            raise ValueError("nudge_slow_clearance_m exceeds nudge_clearance_m")
         if not self.lane_width_min_m < self.lane_width_default_m < self.lane_width_max_m:
             raise ValueError("lane_width_default_m must lie between lane_width_min_m and lane_width_max_m")
 

@@ -68,10 +68,12 @@ def plan_speed(p: ModeManagerParams, t_s: np.ndarray, speed0_mps: float, accel0_
     for k in range(n):
         dt = t_s[1] - t_s[0] if k == 0 else t_s[k] - t_s[k - 1]
         wanted = p.speed_gain_1ps * (float(cap(s[k])) - v[k])
-        # Lower caps ahead are met on arrival: the constant deceleration reaching each one in time.
+        # Caps ahead below the present speed are met on arrival: the constant deceleration reaching
+        # each one in time. One above it is no limit: as a constant acceleration it held a car that
+        # crawled at 0.3 m/s towards a 1 m/s pass 3 m ahead at +0.01 m/s^2 for 20 s (unmarked_lane).
         ahead = s[k] + _PREVIEW_M
         need = (np.asarray(cap(ahead), dtype=float) ** 2 - v[k] ** 2) / (2.0 * _PREVIEW_M)
-        wanted = min(wanted, float(np.min(need)))
+        wanted = min(wanted, float(np.min(need, initial=math.inf, where=need < 0.0)))
         for lead in leads:
             wanted = min(wanted, _follow_accel(p, lead, t_s[k], s[k], v[k]))
         wanted = min(max(wanted, -decel), p.accel_max_mps2)
