@@ -13,6 +13,7 @@ from lcc_plus.planning.mode_manager import ModeManager
 from lcc_plus.planning.nudge import (
     CRAWL_SPEED_MPS,
     RAMP_HEADING_MAX_RAD,
+    RAMP_HEADING_RAD,
     NudgePass,
     choose_offset,
     pass_clearance_m,
@@ -163,7 +164,7 @@ def test_the_place_to_wait_at_holds_through_a_flickering_stopped_reading():
     for k in range(40):
         t = k * DT
         lead_mps = 0.9 if k % 2 else 1.1  # either side of stopped_speed_mps
-        per = Perception(lane_lines=small_road(), lead=Lead(35.0 - v * t, lead_mps - v, 0.0, 0.9),
+        per = Perception(lane_lines=small_road(), lead=Lead(45.0 - v * t, lead_mps - v, 0.0, 0.9),
                          lead_left=stream(t, v * t, v), confidence=0.9)
         traj, _, _ = mm.step(t, EgoState(speed_mps=v), driver(engage_request=k == 1, set_speed_mps=v), per, rear(),
                              TakeoverDemand())
@@ -244,7 +245,18 @@ def test_a_ramp_is_never_steeper_than_the_heading_limit(speed_mps):
     pass_ = NudgePass.plan(P, 0.0, speed_mps, 80.0, 2.3, "test")
     s = np.linspace(pass_.ramp_start_odo_m, pass_.hold_start_odo_m, 2001)
     slope = np.max(np.abs(np.gradient(pass_.offset_at(s), s)))
-    assert slope <= math.tan(RAMP_HEADING_MAX_RAD) + 1e-3
+    assert slope <= math.tan(RAMP_HEADING_RAD) + 1e-3
+
+
+def test_a_pull_out_a_few_metres_short_of_its_waiting_place_ramps_more_steeply_not_at_all():
+    # The model's range at 25 m is metres off: a stop 3 m short of the waiting place still passes.
+    gap = waiting_gap_m(P, 2.3) - 3.0
+    pass_ = NudgePass.plan(P, 0.0, 0.0, gap, 2.3, "test")
+    assert pass_ is not None
+    s = np.linspace(pass_.ramp_start_odo_m, pass_.hold_start_odo_m, 2001)
+    slope = np.max(np.abs(np.gradient(pass_.offset_at(s), s)))
+    assert math.tan(RAMP_HEADING_RAD) < slope <= math.tan(RAMP_HEADING_MAX_RAD) + 1e-3
+    assert NudgePass.plan(P, 0.0, 0.0, 12.0, 2.3, "test") is None  # too short even at the steepest
 
 
 def test_the_pass_follows_a_bend_along_its_normal():

@@ -18,7 +18,8 @@ applied along the lane's normal at each arc length, as a driver's pass on a bend
 offset along base_link y narrows towards the bend's outside edge as the road turns.
 Ramps are quintics in distance, their length chosen so that the lateral acceleration
 at the pass speed stays within `nudge_lat_accel_mps2`, the path curvature within
-what the car can steer and the heading within RAMP_HEADING_MAX_RAD.
+what the car can steer and the heading within RAMP_HEADING_RAD (RAMP_HEADING_MAX_RAD
+where the room is shorter).
 """
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.profiles import PEAK_ACCEL_FACTOR, Quintic
 
 RAMP_CURVATURE_MAX_1PM = 0.15  # inside the controller's curvature limit (0.2 1/m)
-# Steepest heading of a ramp against the lane. Pull-outs from a crawl on the curvature limit
-# alone (9.6 m for 2.3 m, 24 degrees) swung the front corner over a 5 m road's edge, and at
-# 20 degrees (11.8 m) did so in 3 of unmarked_lane's 9 seeds; at 12 degrees (20.3 m) in none.
+# Heading of a ramp against the lane: at most RAMP_HEADING_RAD, or RAMP_HEADING_MAX_RAD where the
+# room before the obstacle is shorter (a stop a few metres short of the waiting place: the
+# model's range at 25 m is metres off). Pull-outs from a crawl on the curvature limit alone
+# (9.6 m for 2.3 m, 24 degrees) swung the front corner over a 5 m road's edge, at 20 degrees
+# in 3 of unmarked_lane's seeds 0-8; at 12 degrees and 2.5 m/s in 4 of seeds 9-26, at 9 in none.
+RAMP_HEADING_RAD = math.radians(9.0)
 RAMP_HEADING_MAX_RAD = math.radians(12.0)
 PEAK_SLOPE_FACTOR = 15.0 / 8.0  # a quintic ramp's steepest slope over its mean one
 PASS_REACH_M = 200.0  # sampled to 1.5x this (centre_geometry): past the 6 s look-ahead at 34 m/s
@@ -107,14 +111,14 @@ def pass_clearance_m(p: ModeManagerParams, speed_mps: float) -> float:
 
 
 def ramp_length_m(p: ModeManagerParams, offset_m: float, pass_speed_mps: float,
-                  lat_accel_mps2: float | None = None) -> float:
+                  lat_accel_mps2: float | None = None, heading_max_rad: float = RAMP_HEADING_RAD) -> float:
     """Ramp length meeting the lateral-acceleration limit (`nudge_lat_accel_mps2` unless given)
     at the pass speed, the curvature limit and the heading limit."""
     d = abs(offset_m)
     a = p.nudge_lat_accel_mps2 if lat_accel_mps2 is None else lat_accel_mps2
     by_accel = pass_speed_mps * math.sqrt(PEAK_ACCEL_FACTOR * d / a)
     by_curvature = math.sqrt(PEAK_ACCEL_FACTOR * d / RAMP_CURVATURE_MAX_1PM)
-    by_heading = PEAK_SLOPE_FACTOR * d / math.tan(RAMP_HEADING_MAX_RAD)
+    by_heading = PEAK_SLOPE_FACTOR * d / math.tan(heading_max_rad)
     return max(by_accel, by_curvature, by_heading)
 
 
@@ -150,8 +154,10 @@ class NudgePass:
         the road (parked_village s0, 7 degrees, 0.8 s look-ahead).
         """
         pass_speed = min(max(speed_mps, CRAWL_SPEED_MPS), p.nudge_speed_mps)
-        ramp = ramp_length_m(p, offset_m, pass_speed)
         out_before = _out_before_m(p, pass_speed)
+        ramp = ramp_length_m(p, offset_m, pass_speed)
+        if obstacle_gap_m < ramp + out_before:
+            ramp = ramp_length_m(p, offset_m, pass_speed, heading_max_rad=RAMP_HEADING_MAX_RAD)
         if obstacle_gap_m < ramp + out_before:
             return None
         back = ramp_length_m(p, offset_m, pass_speed, p.nudge_return_lat_accel_mps2)
