@@ -51,6 +51,7 @@ from lcc_plus.planning.lanes import Curve, LaneView
 from lcc_plus.planning.nudge import NudgeChoice, NudgePass, choose_offset, waiting_gap_m
 from lcc_plus.planning.oncoming import OncomingMemory
 from lcc_plus.planning.params import ModeManagerParams
+from lcc_plus.planning.ranges import LeadSpeedCheck
 from lcc_plus.planning.reference import agreement, blend, heads_for, hold_curvature, model_path, path_gap_m
 from lcc_plus.planning.speed_policy import (
     LeadTrack,
@@ -145,6 +146,7 @@ class ModeManager:
         self._keep_shift_m = 0.0  # lane reference minus ego lane centre (the frame of Lead.lateral_offset_m)
         self._two_way = TwoWayPlacement(p)
         self._oncoming_memory = OncomingMemory(p)  # on the passing side
+        self._lead_check = LeadSpeedCheck(p.lead_check_s, lambda lead: lead_exists(lead, p))
         self._passing_lead = Lead()         # what a pass is judged by on the passing side
 
     # -- public helpers for the node -----------------------------------------------------------
@@ -200,6 +202,7 @@ class ModeManager:
             self._stopped_since = None
         elif self._stopped_since is None:
             self._stopped_since = now
+        perception = replace(perception, lead=self._lead_check.update(now, self._odo_m, speed, perception.lead))
         view = LaneView(perception, self.p, self._width_m)
         if view.width_measured:
             self._width_m += 0.1 * (view.width_m - self._width_m)

@@ -16,22 +16,16 @@ Two faults of the model's report of it (`Perception.lead_left` when keeping righ
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import replace
-
-import numpy as np
 
 from lcc_plus.common.types import Lead
 from lcc_plus.planning.gap import oncoming_within_s
 from lcc_plus.planning.params import ModeManagerParams
+from lcc_plus.planning.ranges import RangeWitness
 
 # As the safety monitor's lead-range confirmation (config/safety.yaml lead_range_fraction):
 # the model's range at 60 m jumps by up to 7 m from frame to frame.
 RANGE_FRACTION = 0.5
-# Further than this beyond every recent sighting: another vehicle (the next one after the first
-# went by), whose ranges start afresh and whose reported speed stands until they contradict it.
-# Beyond every one, not the last: single ranges dip 11 m short of a false detection's 55 m.
-RANGE_JUMP_M = 10.0
 
 
 class OncomingMemory:
@@ -42,11 +36,11 @@ class OncomingMemory:
         self._lead: Lead | None = None        # as last seen or predicted, relative to the ego
         self._ground_speed_mps = 0.0          # its speed over ground towards us
         self._seen_s = -math.inf
-        self._ranges: deque[tuple[float, float]] = deque()  # (t, distance) of recent sightings
+        self._ranges = RangeWitness(p.oncoming_confirm_s)  # of the recent sightings
 
     def reset(self) -> None:
         self._lead, self._seen_s = None, -math.inf
-        self._ranges.clear()
+        self._ranges.reset()
 
     def update(self, now_s: float, dt_s: float, ego_speed_mps: float, seen: Lead) -> Lead:
         """The lead to judge the side by this cycle: `seen` while it is an oncoming vehicle (at
@@ -73,16 +67,8 @@ class OncomingMemory:
     def _as_ranged(self, now_s: float, seen: Lead) -> Lead:
         """`seen`, at the closing speed its ranges over `oncoming_confirm_s` show where that is
         less than RANGE_FRACTION of the reported one."""
-        window = self.p.oncoming_confirm_s
-        if self._ranges and seen.distance_m > max(r for _, r in self._ranges) + RANGE_JUMP_M:
-            self._ranges.clear()
-        self._ranges.append((now_s, seen.distance_m))
-        while self._ranges and self._ranges[0][0] < now_s - window - 1e-6:
-            self._ranges.popleft()
-        t, r = np.array(self._ranges).T
-        if t[-1] - t[0] < window - 1e-6:
+        rate_mps = self._ranges.rate_mps(now_s, seen.distance_m)
+        if rate_mps is None or -rate_mps >= RANGE_FRACTION * -seen.relative_speed_mps:
             return seen
-        closing_mps = -float(np.polyfit(t - t[-1], r, 1)[0])
-        if closing_mps >= RANGE_FRACTION * -seen.relative_speed_mps:
-            return seen
+        closing_mps = -rate_mps
         return replace(seen, relative_speed_mps=-max(closing_mps, 0.0))

@@ -170,6 +170,9 @@ class ModeManagerParams:
                                       unit="s", min=2.0, max=30.0)
     oncoming_memory_s: float = spec("an oncoming vehicle the perception lost is carried on this long at most "
                                     "(until it would have met the car)", unit="s", min=0.0, max=15.0)
+    lead_check_s: float = spec("the own lane's lead within 40 m is taken at the speed its places along the road "
+                               "show over this long where that is 2 m/s or more below the reported one",
+                               unit="s", min=0.5, max=5.0)
     oncoming_confirm_s: float = spec("an oncoming vehicle's ranges over this long must shrink at half its reported "
                                      "closing speed, else it is taken at theirs", unit="s", min=0.5, max=10.0)
     # Forks and intersections
