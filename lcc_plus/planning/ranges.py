@@ -15,6 +15,7 @@ below the reported speed, within LEAD_CHECK_RANGE_M.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -59,18 +60,30 @@ class RangeWitness:
 
 class LeadSpeedCheck:
     """The own lane's lead at the speed its places along the road show, where they show it
-    clearly slower than the model reports (a stopped car read as moving)."""
+    clearly slower than the model reports (a stopped car read as moving).
 
-    def __init__(self, window_s: float, speed_lead_exists):
+    Once they have, the places' speed is taken while it stays below the report, until the lead
+    is lost, leaves the check range or another vehicle takes its slot: a car slowed to 1.5 m/s
+    behind a stopped car read as moving at that speed has no 2 m/s left to show it by, and
+    crept into it."""
+
+    def __init__(self, window_s: float, lead_exists: Callable[[Lead], bool]):
         self._places = RangeWitness(window_s)
-        self._exists = speed_lead_exists  # Lead -> bool: the planner's detection threshold
+        self._exists = lead_exists  # the planner's detection threshold
+        self._overruled = False  # the places have shown this lead clearly slower than reported
 
     def update(self, now_s: float, odometer_m: float, ego_speed_mps: float, lead: Lead) -> Lead:
         if not self._exists(lead) or lead.distance_m > LEAD_CHECK_RANGE_M:
             self._places.reset()
+            self._overruled = False
             return lead
         speed_mps = self._places.rate_mps(now_s, odometer_m + lead.distance_m)
-        reported_mps = ego_speed_mps + lead.relative_speed_mps
-        if speed_mps is None or speed_mps > reported_mps - LEAD_SLOWER_MARGIN_MPS:
+        if speed_mps is None:  # a new window: a new vehicle, or the same after a gap
+            self._overruled = False
             return lead
+        reported_mps = ego_speed_mps + lead.relative_speed_mps
+        margin_mps = 0.0 if self._overruled else LEAD_SLOWER_MARGIN_MPS
+        if speed_mps > reported_mps - margin_mps:
+            return lead
+        self._overruled = True
         return replace(lead, relative_speed_mps=max(speed_mps, 0.0) - ego_speed_mps)
