@@ -32,12 +32,12 @@ def small_road(centre_line: LineType = LineType.DASHED, curvature_1pm: float = 0
     return [LaneLine(), line(1.75, centre_line), line(-1.75, LineType.ROAD_EDGE), LaneLine()]
 
 
-def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_line=LineType.DASHED,
+def drive_past(obstacle_offset_m, oncoming: Lead | None = None, centre_line=LineType.DASHED,
                seconds: float = 20.0, speed: float = 12.0, model_path_y_m: float | None = None,
                seen=lambda t_s: True, curvature_1pm: float = 0.0, obstacle_at_m: float = 60.0,
                model_path_reach_m: float = 80.0, range_noise_m=lambda k: 0.0):
     """Ego follows its plan's speed exactly; the obstacle stands `obstacle_at_m` ahead at
-    `obstacle_offset_m`, perceived while `seen(t_s)`; the model's path (if any) is straight at
+    `obstacle_offset_m` (or that function of t_s), perceived while `seen(t_s)`; the model's path (if any) is straight at
     `model_path_y_m` out to `model_path_reach_m`. `oncoming`: the passing side's Lead, or a
     function of (t_s, odometer_m, speed_mps) giving it; `range_noise_m(k)` is added to the
     obstacle's range in frame k."""
@@ -46,7 +46,8 @@ def drive_past(obstacle_offset_m: float, oncoming: Lead | None = None, centre_li
     log = []
     for k in range(int(seconds / DT)):
         gap = obstacle_at_m - odo
-        lead = Lead(gap + range_noise_m(k), -v, obstacle_offset_m, 0.9) if gap > -1.0 and seen(t) else Lead()
+        offset_m = obstacle_offset_m(t) if callable(obstacle_offset_m) else obstacle_offset_m
+        lead = Lead(gap + range_noise_m(k), -v, offset_m, 0.9) if gap > -1.0 and seen(t) else Lead()
         left = oncoming(t, odo, v) if callable(oncoming) else oncoming or Lead()
         per = Perception(lane_lines=small_road(centre_line, curvature_1pm), lead=lead, lead_left=left, confidence=0.9)
         if model_path_y_m is not None:
@@ -369,3 +370,15 @@ def test_the_same_vehicle_read_a_little_further_on_does_not_announce_a_new_hold_
     assert not any(r.startswith("pass held on") for r in reasons)
     assert max(abs(float(np.interp(gap, tr.x_m, tr.y_m))) for _, gap, _, tr, _ in log
                if 0.0 < gap < 20.0 and len(tr.t_s)) > 2.0  # it did pass
+
+
+def test_a_pass_that_turns_out_not_to_clear_stops_the_car_and_then_asks_the_driver():
+    # stopped_vehicle: planned for a car read 1.6 m to the side, which then read in the lane's middle.
+    mm, log = drive_past(lambda t: -1.6 if t < 1.0 else 0.0, obstacle_at_m=70.0, seconds=30.0, speed=6.0)
+    reasons = [e.reason for e in mm.drain_events()]
+    assert any(r.startswith("nudge") and "inside the lane" in r for r in reasons)
+    assert min(gap for _, gap, _, _, _ in log) > 2.0  # stopped behind it
+    asked = [t for t, _, _, _, st in log if st.mode == Mode.TAKEOVER_REQUESTED]
+    stopped = next(t for t, _, v, _, _ in log if v < P.stopped_speed_mps)
+    assert asked and asked[0] == pytest.approx(stopped + P.nudge_wait_max_s, abs=0.2)
+    assert "does not clear it" in reasons[-1]

@@ -335,6 +335,12 @@ class ModeManager:
             waited_s = now - self._stopped_since
             if not self._waiting or waited_s >= self.p.nudge_wait_max_s:
                 return f"takeover: {self._blocked_reason}"
+        if (self.nudge is not None and self._stopped_since is not None
+                and now - self._stopped_since >= self.p.nudge_wait_max_s):
+            # A pass planned on a reading the vehicle no longer gives (stopped_vehicle: planned
+            # for a car read 1.6 m to the side, which stood in the lane's middle) does not clear
+            # it, so the speed plan stops the car behind it; nothing else would ask the driver.
+            return "takeover: stopped behind the vehicle the pass was planned for: it does not clear it"
         return ""
 
     def _end_manoeuvres(self) -> None:
