@@ -6,7 +6,6 @@ import pytest
 from planning_fixtures import driver, perception, rear
 
 from lcc_plus.common.types import EgoState, Lead, Mode, TakeoverDemand
-from lcc_plus.planning.gap import lead_exists
 from lcc_plus.planning.mode_manager import ModeManager
 from lcc_plus.planning.params import ModeManagerParams
 from lcc_plus.planning.ranges import LEAD_CHECK_RANGE_M, LeadSpeedCheck, RangeWitness
@@ -17,7 +16,7 @@ NOISE_M = np.array([0.0, 2.0, -1.5, 1.0, -2.0, 0.5, 1.5, -1.0])  # 2-3 m frame t
 
 
 def check() -> LeadSpeedCheck:
-    return LeadSpeedCheck(P.lead_check_s, lambda lead: lead_exists(lead, P))
+    return LeadSpeedCheck(P)
 
 
 def run(ego_speed, lead_speed_mps, reported_relative_mps, start_m=35.0, seconds=3.0, noise=True):

@@ -146,7 +146,7 @@ class ModeManager:
         self._keep_shift_m = 0.0  # lane reference minus ego lane centre (the frame of Lead.lateral_offset_m)
         self._two_way = TwoWayPlacement(p)
         self._oncoming_memory = OncomingMemory(p)  # on the passing side
-        self._lead_check = LeadSpeedCheck(p.lead_check_s, lambda lead: lead_exists(lead, p))
+        self._lead_check = LeadSpeedCheck(p)  # the own lane's lead against its ranges
         self._passing_lead = Lead()         # what a pass is judged by on the passing side
 
     # -- public helpers for the node -----------------------------------------------------------

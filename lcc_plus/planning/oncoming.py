@@ -67,8 +67,7 @@ class OncomingMemory:
     def _as_ranged(self, now_s: float, seen: Lead) -> Lead:
         """`seen`, at the closing speed its ranges over `oncoming_confirm_s` show where that is
         less than RANGE_FRACTION of the reported one."""
-        rate_mps = self._ranges.rate_mps(now_s, seen.distance_m)
-        if rate_mps is None or -rate_mps >= RANGE_FRACTION * -seen.relative_speed_mps:
+        rate_mps = self._ranges.rate_mps(now_s, seen.distance_m)  # - closing
+        if rate_mps is None or rate_mps <= RANGE_FRACTION * seen.relative_speed_mps:
             return seen
-        closing_mps = -rate_mps
-        return replace(seen, relative_speed_mps=-max(closing_mps, 0.0))
+        return replace(seen, relative_speed_mps=min(rate_mps, 0.0))

@@ -15,19 +15,18 @@ below the reported speed, within LEAD_CHECK_RANGE_M.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from lcc_plus.common.types import Lead
+from lcc_plus.planning.gap import lead_exists
+from lcc_plus.planning.params import ModeManagerParams
 
 # Further than this beyond every recent range: another vehicle (the next one after the first
 # went by, or the next car ahead once one has left the lane), whose ranges start afresh.
 # Beyond every one, not the last: single ranges dip 11 m short of a false detection's 55 m.
 RANGE_JUMP_M = 10.0
-
-
 # Within this range the model's ranges jump 2-3 m from frame to frame: the fitted speed is good
 # to about 1 m/s, and a lead this much slower than reported is one.
 LEAD_CHECK_RANGE_M = 40.0
@@ -67,13 +66,13 @@ class LeadSpeedCheck:
     behind a stopped car read as moving at that speed has no 2 m/s left to show it by, and
     crept into it."""
 
-    def __init__(self, window_s: float, lead_exists: Callable[[Lead], bool]):
-        self._places = RangeWitness(window_s)
-        self._exists = lead_exists  # the planner's detection threshold
+    def __init__(self, p: ModeManagerParams):
+        self.p = p
+        self._places = RangeWitness(p.lead_check_s)
         self._overruled = False  # the places have shown this lead clearly slower than reported
 
     def update(self, now_s: float, odometer_m: float, ego_speed_mps: float, lead: Lead) -> Lead:
-        if not self._exists(lead) or lead.distance_m > LEAD_CHECK_RANGE_M:
+        if not lead_exists(lead, self.p) or lead.distance_m > LEAD_CHECK_RANGE_M:
             self._places.reset()
             self._overruled = False
             return lead
