@@ -109,3 +109,32 @@ def test_one_short_range_does_not_start_a_false_detection_afresh():
     n = int(round(P.oncoming_confirm_s / DT))
     ranges = [55.0] * n + [44.0, 55.5]  # unmarked_lane s4: one range 11 m short, then back
     assert abs(_watch(memory, ranges, -10.6).relative_speed_mps) < 2.0
+
+
+def test_a_car_whose_ranges_showed_it_closing_is_carried_on_while_they_stall():
+    # unmarked_lane s2: ranges shrank as reported from 157 m to 72 m, then read 72-75 m for 2 s
+    # while the car closed some 25 m; taken at their speed it stopped counting and the pass began.
+    memory = OncomingMemory(P)
+    n = int(round(2 * P.oncoming_confirm_s / DT))
+    closing = _watch(memory, [150.0 - 12.0 * k * DT for k in range(n)], -12.0)
+    assert closing.relative_speed_mps == -12.0
+    held = closing
+    for k in range(n):
+        held = memory.update((n + k) * DT, DT, 0.0, _lead(closing.distance_m + (-1) ** k * 1.0, -12.0))
+        assert held.relative_speed_mps == pytest.approx(-12.0, abs=0.2), k
+        assert held.distance_m <= closing.distance_m + 1.0
+    assert held.distance_m == pytest.approx(closing.distance_m - 12.0 * DT * n, abs=12.0 * P.oncoming_confirm_s)
+
+
+def test_a_stalled_car_is_at_last_taken_at_the_speed_its_ranges_show():
+    # It would have met the car by now: whatever stands there, its ranges say it is not closing.
+    memory = OncomingMemory(P)
+    n = int(round(2 * P.oncoming_confirm_s / DT))
+    closing = _watch(memory, [120.0 - 12.0 * k * DT for k in range(n)], -12.0)
+    t, out = n * DT, closing
+    while abs(out.relative_speed_mps) > 2.0 and t < 30.0:
+        out = memory.update(t, DT, 0.0, _lead(closing.distance_m, -12.0))
+        t += DT
+    # Noticed within a window, carried on until it would have met the car, then a window afresh.
+    assert t - n * DT < closing.distance_m / 12.0 + 2 * P.oncoming_confirm_s
+    assert memory.update(t, DT, 0.0, Lead()) == Lead(), "nothing coming is remembered"

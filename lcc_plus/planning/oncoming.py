@@ -12,6 +12,11 @@ Two faults of the model's report of it (`Perception.lead_left` when keeping righ
   11 m/s, and held the car behind the parked car. A sighting whose range, over
   `oncoming_confirm_s`, shrank less than half of what its reported speed says is taken at
   the speed its ranges show.
+- Stalled on a real car: `unmarked_lane` s2's oncoming car, its ranges shrinking from 157 m to
+  72 m as reported over 5 s, then read 72-75 m for 2 s while it closed some 25 m. Taken at the
+  speed those ranges showed, it stopped counting, and the pass began towards it. A car whose
+  ranges have once shown it closing is carried on as a lost one while they stall; only a
+  sighting that never came closer is taken at its ranges' speed.
 """
 from __future__ import annotations
 
@@ -37,23 +42,27 @@ class OncomingMemory:
         self._ground_speed_mps = 0.0          # its speed over ground towards us
         self._seen_s = -math.inf
         self._ranges = RangeWitness(p.oncoming_confirm_s)  # of the recent sightings
+        self._closing_shown = False  # its ranges over a whole window have shown it closing
 
     def reset(self) -> None:
         self._lead, self._seen_s = None, -math.inf
         self._ranges.reset()
+        self._closing_shown = False
 
     def update(self, now_s: float, dt_s: float, ego_speed_mps: float, seen: Lead) -> Lead:
         """The lead to judge the side by this cycle: `seen` while it is an oncoming vehicle (at
-        the speed its ranges show where they contradict it), else the remembered one moved on by
-        `dt_s`, else `seen`."""
+        the speed its ranges show where they contradict it), else (lost, or its ranges stalled
+        after they had shown it closing) the remembered one moved on by `dt_s`, else `seen`."""
         if math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
-            seen = self._as_ranged(now_s, seen)
-            if math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
-                self._lead, self._seen_s = seen, now_s
-                self._ground_speed_mps = -(ego_speed_mps + seen.relative_speed_mps)
+            ranged = self._as_ranged(now_s, seen)
+            if ranged is seen or not self._closing_shown:
+                seen = ranged
+                if math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
+                    self._lead, self._seen_s = seen, now_s
+                    self._ground_speed_mps = -(ego_speed_mps + seen.relative_speed_mps)
+                    return seen
+                self._lead = None
                 return seen
-            self._lead = None
-            return seen
         if self._lead is None:
             return seen
         closing_mps = self._ground_speed_mps + ego_speed_mps
@@ -68,6 +77,10 @@ class OncomingMemory:
         """`seen`, at the closing speed its ranges over `oncoming_confirm_s` show where that is
         less than RANGE_FRACTION of the reported one."""
         rate_mps = self._ranges.rate_mps(now_s, seen.distance_m)  # - closing
-        if rate_mps is None or rate_mps <= RANGE_FRACTION * seen.relative_speed_mps:
+        if rate_mps is None:  # a new window: a new vehicle, or the same after a gap
+            self._closing_shown = False
+            return seen
+        if rate_mps <= RANGE_FRACTION * seen.relative_speed_mps:
+            self._closing_shown = True
             return seen
         return replace(seen, relative_speed_mps=min(rate_mps, 0.0))
