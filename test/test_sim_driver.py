@@ -139,3 +139,49 @@ def test_the_edge_check_swings_the_front_towards_the_heading_and_the_rear_a_litt
     assert margin(0.0) == pytest.approx(0.35, abs=0.02)
     assert margin(10.0) > 0.3   # the front corner swung right as well read -0.07 m here
     assert margin(-10.0) < 0.0
+
+
+def _stand(world: World, until_s: float, creep_mps: float = 0.0) -> None:
+    """Brake to a stop (or a creep at creep_mps) in the lane and hold it there, engaged."""
+    while world.time_s < until_s - 1e-9 and not world.done:
+        v = world.vehicle.state.speed_mps
+        accel = -2.0 if v > creep_mps + 0.05 else (0.3 if creep_mps > 0 and v < creep_mps - 0.05 else 0.0)
+        world.step(follow_command(world, accel_mps2=accel), TakeoverDemand())
+
+
+def _standing_from_s(world: World) -> float:
+    arr = world.log.arrays()
+    slow = arr["speed_mps"] < P.stuck_speed_mps
+    return float(arr["t_s"][slow.argmax()])
+
+
+@pytest.mark.parametrize("creep_mps", [0.0, 0.5])
+def test_a_car_standing_on_a_free_road_is_taken_over_after_the_stuck_time(creep_mps):
+    world = world_with("narrow_curves")
+    run(world, 2.0)
+    _stand(world, 8.0 + P.stuck_s + 1.0, creep_mps)
+    forced = world.log.events_of("takeover_driver")
+    assert len(forced) == 1 and forced[0].detail.startswith("stuck:"), forced
+    assert forced[0].t_s == pytest.approx(_standing_from_s(world) + P.stuck_s, abs=0.11)
+    assert world.driver.in_control
+
+
+def test_moving_on_restarts_the_stuck_time():
+    world = world_with("narrow_curves")
+    run(world, 2.0)
+    _stand(world, 8.0 + 0.75 * P.stuck_s)
+    while world.vehicle.state.speed_mps < P.stuck_speed_mps + 0.5:
+        world.step(follow_command(world, accel_mps2=1.0), TakeoverDemand())
+    _stand(world, world.time_s + 0.75 * P.stuck_s)
+    assert not world.log.events_of("takeover_driver")
+
+
+def test_standing_where_the_drivers_own_plan_stands_too_is_no_takeover():
+    # Behind stopped_vehicle's car the ground truth's plan stops as well: the wait is not the system's.
+    world = world_with("stopped_vehicle")
+    while world.time_s < 60.0 and not world.done and not world.log.events_of("takeover_driver"):
+        world.step(follow_command(world), TakeoverDemand())
+    arr = world.log.arrays()
+    standing = arr["t_s"][arr["speed_mps"] < P.stuck_speed_mps]
+    assert len(standing) and standing[-1] - standing[0] > P.stuck_s, "the car stood long enough to be judged"
+    assert not world.log.events_of("takeover_driver")

@@ -6,7 +6,9 @@ the system is not engaged. It takes control when (a) it answers a takeover reque
 (after `reaction_s`, later if it was inattentive) — a system-requested takeover —
 or (b) it intervenes because time-to-collision is below `intervene_ttc_s` (or stopping in time
 would take more than `intervene_decel_mps2`), the car
-is about to leave the road, or the motion is harsh — a driver-forced takeover. It
+is about to leave the road, or the motion is harsh — a driver-forced takeover; or (c) the car
+has stood engaged for `stuck_s` where the driver's own plan would drive off (a driver-forced
+takeover too: a car that waits for nothing is handed to the driver, not counted as driving). It
 drives itself for `manual_drive_s`, then hands back with the engage button. While
 driving it follows the ground-truth driving line (pure pursuit) and speed plan.
 """
@@ -38,6 +40,12 @@ class DriverParams:
     harsh_lat_accel_mps2: float = spec("lateral acceleration the driver finds harsh", unit="m/s^2",
                                        min=1.0, max=10.0)
     harsh_decel_mps2: float = spec("braking the driver finds harsh (positive)", unit="m/s^2", min=1.0, max=10.0)
+    stuck_speed_mps: float = spec("below this the car is standing (or creeping) for the stuck check",
+                                  unit="m/s", min=0.1, max=3.0)
+    stuck_s: float = spec("standing this long where the driver's own plan drives off, the driver takes over",
+                          unit="s", min=5.0, max=120.0)
+    stuck_go_mps: float = spec("the driver's own plan drives off when it reaches this speed within its horizon",
+                               unit="m/s", min=0.5, max=10.0)
     lever_hold_s: float = spec("how long the lever is held for a request", unit="s", min=0.05, max=3.0)
     override_torque_nm: float = spec("torque of a deliberate steering override", unit="N m", min=0.5, max=10.0)
     torque_gain_nmprad: float = spec("hands-on torque per rad of steering disagreement", unit="N m/rad",
@@ -84,6 +92,7 @@ class DriverModel:
     _engage_until_s: float = -1.0
     _cancel_until_s: float = -1.0
     _danger_since_s: float | None = None
+    _standing_since_s: float | None = None
     _last_overtake_s: float = -math.inf
     _script_lever_done: set = field(default_factory=set)
     takeovers: list[TakeoverRecord] = field(default_factory=list)
@@ -111,7 +120,9 @@ class DriverModel:
                 self._maybe_overtake(t_s, world)
             self._answer(t_s, takeover)
             self._supervise(t_s, world)
-        elif self.in_control and t_s >= self._hand_back_at_s and world.calm():
+        else:
+            self._standing_since_s = None
+        if self.in_control and t_s >= self._hand_back_at_s and world.calm():
             self.in_control = False
             self._engage_until_s = t_s + 0.5
             self._hand_back_at_s = math.inf
@@ -130,6 +141,7 @@ class DriverModel:
         self._cancel_until_s = t_s + 0.5
         self._answer_at_s = None
         self._danger_since_s = None
+        self._standing_since_s = None
         self._hand_back_at_s = t_s + self.p.manual_drive_s
         self.takeovers.append(TakeoverRecord(t_s, kind, reason))
 
@@ -147,6 +159,9 @@ class DriverModel:
         reason = self.danger(world)
         if reason is None:
             self._danger_since_s = None
+            stuck = self._stuck(t_s, world)
+            if stuck is not None:
+                self._take(t_s, "driver_forced", stuck)
             return
         if self._danger_since_s is None:
             self._danger_since_s = t_s
@@ -170,6 +185,28 @@ class DriverModel:
         if st.accel_mps2 < -p.harsh_decel_mps2:
             return f"harsh braking {st.accel_mps2:.1f} m/s^2"
         return None
+
+    def _stuck(self, t_s: float, world) -> str | None:
+        """Why the driver takes over a car that stands for nothing, or None.
+
+        Standing for `stuck_s` is when the driver looks: if its own plan from here (the ground
+        truth's, as it drives when in control) drives off, the road is free and the wait is the
+        system's. Behind a stopped car it cannot pass, or an oncoming one it waits for, the plan
+        stands too."""
+        p = self.p
+        speed_mps = world.vehicle.state.speed_mps
+        if speed_mps >= p.stuck_speed_mps:
+            self._standing_since_s = None
+            return None
+        if self._standing_since_s is None:
+            self._standing_since_s = t_s
+        standing_s = t_s - self._standing_since_s
+        if standing_s < p.stuck_s:
+            return None
+        go_mps = float(np.max(world.plan().speed_mps))
+        if go_mps < p.stuck_go_mps:
+            return None
+        return f"stuck: {speed_mps:.1f} m/s for {standing_s:.0f} s where the driver would drive off ({go_mps:.1f} m/s)"
 
     def _maybe_overtake(self, t_s: float, world) -> None:
         if t_s - self._last_overtake_s < self.p.overtake_cooldown_s or world.lane_change is not None:
