@@ -55,14 +55,8 @@ class OncomingMemory:
         after they had shown it closing) the remembered one moved on by `dt_s`, else `seen`."""
         if math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
             ranged = self._as_ranged(now_s, seen)
-            if ranged is seen or not self._closing_shown:
-                seen = ranged
-                if math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
-                    self._lead, self._seen_s = seen, now_s
-                    self._ground_speed_mps = -(ego_speed_mps + seen.relative_speed_mps)
-                    return seen
-                self._lead = None
-                return seen
+            if ranged is seen or not self._closing_shown:  # not the stall of a car seen closing
+                return self._sighted(now_s, ego_speed_mps, ranged)
         if self._lead is None:
             return seen
         closing_mps = self._ground_speed_mps + ego_speed_mps
@@ -72,6 +66,15 @@ class OncomingMemory:
             return seen
         self._lead = replace(self._lead, distance_m=distance_m, relative_speed_mps=-closing_mps)
         return self._lead
+
+    def _sighted(self, now_s: float, ego_speed_mps: float, seen: Lead) -> Lead:
+        """`seen` (as its ranges have it), remembered while it is an oncoming vehicle."""
+        if not math.isfinite(oncoming_within_s(seen, ego_speed_mps, self.p)):
+            self._lead = None
+            return seen
+        self._lead, self._seen_s = seen, now_s
+        self._ground_speed_mps = -(ego_speed_mps + seen.relative_speed_mps)
+        return seen
 
     def _as_ranged(self, now_s: float, seen: Lead) -> Lead:
         """`seen`, at the closing speed its ranges over `oncoming_confirm_s` show where that is
