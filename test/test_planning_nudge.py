@@ -157,6 +157,23 @@ def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_
     assert passes[0][1].startswith(f"nudge {need:+.2f} m: passing stopped vehicle using the free road")
 
 
+def test_a_pass_planned_after_a_long_wait_is_given_its_pull_out_before_the_driver_is_asked():
+    # unmarked_lane s32: stood 9.5 s for an oncoming car, then the pass was planned, and the
+    # "stopped behind the vehicle the pass was planned for" request came 0.5 s later, counted from
+    # the stop rather than from the plan, while the car pulled out from its standstill.
+    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
+        range_m = 150.0 - 10.0 * t_s - odo_m
+        return Lead(range_m, -10.0 - speed_mps, 3.5, 0.9) if range_m > 0.0 else Lead()
+
+    mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=45.0, seconds=35.0, speed=6.0)
+    stood = next(t for t, _, v, _, _ in log if v < P.stopped_speed_mps)
+    events = [(e.stamp_s, e.reason) for e in mm.drain_events()]
+    planned = next(t for t, r in events if r.startswith("nudge"))
+    assert planned - stood > P.nudge_wait_max_s - 1.0, "the case: a pass planned late in the wait"
+    assert not any("takeover" in r for _, r in events), events
+    assert min(gap for _, gap, _, _, _ in log) < -5.0  # it drove past
+
+
 def test_the_place_to_wait_at_holds_through_a_flickering_stopped_reading():
     # urban_hard_brake: a lead braking through the stopped threshold read stopped and moving on
     # alternate frames, and the 20 m hold-back came and went with it (jerk 2.5 -> 3.5 m/s^3).

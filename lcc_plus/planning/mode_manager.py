@@ -133,6 +133,7 @@ class ModeManager:
         self._lead_moving_s = -math.inf  # the ego-lane lead was last read as moving traffic then
         self._moving_since: float | None = None  # the blocking vehicle no longer read as stopped since
         self._stopped_since: float | None = None  # under stopped_speed_mps since (how long a blocked car waited)
+        self._nudge_planned_s = -math.inf  # the active pass was planned then
         self._set_speed_mps = 0.0
         self._accel_plan_mps2 = 0.0
         self._odo_m = 0.0
@@ -336,10 +337,12 @@ class ModeManager:
             if not self._waiting or waited_s >= self.p.nudge_wait_max_s:
                 return f"takeover: {self._blocked_reason}"
         if (self.nudge is not None and self._stopped_since is not None
-                and now - self._stopped_since >= self.p.nudge_wait_max_s):
+                and now - max(self._stopped_since, self._nudge_planned_s) >= self.p.nudge_wait_max_s):
             # A pass planned on a reading the vehicle no longer gives (stopped_vehicle: planned
             # for a car read 1.6 m to the side, which stood in the lane's middle) does not clear
             # it, so the speed plan stops the car behind it; nothing else would ask the driver.
+            # Counted from the plan: a pass planned after a wait for oncoming traffic starts from
+            # a standstill (unmarked_lane s32: asked 0.5 s after its plan, 9.5 s after the stop).
             return "takeover: stopped behind the vehicle the pass was planned for: it does not clear it"
         return ""
 
@@ -558,6 +561,7 @@ class ModeManager:
             return
         self._block("")
         self.nudge = plan
+        self._nudge_planned_s = now
         self._hold_end_announced_m = plan.hold_end_odo_m
         self._transition(now, self.mode, f"nudge {plan.offset_m:+.2f} m: {plan.reason}")
 
