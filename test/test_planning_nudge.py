@@ -157,6 +157,24 @@ def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_
     assert passes[0][1].startswith(f"nudge {need:+.2f} m: passing stopped vehicle using the free road")
 
 
+def test_a_model_path_showing_the_pass_does_not_pull_the_car_out_while_it_waits_for_oncoming_traffic():
+    # Blended in while waiting, a model path out beside the parked car made the corridor look free:
+    # the car drove round it at 6 m/s with the oncoming car 100 m away and closing.
+    ground_mps, start_m, obstacle_at_m = 10.0, 140.0, 45.0
+
+    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
+        range_m = start_m - ground_mps * t_s - odo_m
+        return Lead(range_m, -ground_mps - speed_mps, 3.5, 0.9) if range_m > 0.0 else Lead()
+
+    mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=obstacle_at_m, seconds=30.0, speed=6.0,
+                         model_path_y_m=2.6)
+    met_s = next(t for t, gap, _, _, _ in log if start_m - ground_mps * t - (obstacle_at_m - gap) <= 0.0)
+    passes = [e.stamp_s for e in mm.drain_events() if e.reason.startswith("nudge")]
+    assert passes and met_s <= passes[0] <= met_s + 1.0
+    waiting = [tr for t, _, _, tr, _ in log if 2.0 < t < passes[0] and len(tr.t_s)]
+    assert waiting and max(abs(float(np.interp(5.0, tr.x_m, tr.y_m))) for tr in waiting) < 0.05
+
+
 def test_a_pass_planned_after_a_long_wait_is_given_its_pull_out_before_the_driver_is_asked():
     # unmarked_lane s32: stood 9.5 s for an oncoming car, then the pass was planned, and the
     # "stopped behind the vehicle the pass was planned for" request came 0.5 s later, counted from
