@@ -159,7 +159,7 @@ def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_
 
 def test_a_model_path_showing_the_pass_does_not_pull_the_car_out_while_it_waits_for_oncoming_traffic():
     # Blended in while waiting, a model path out beside the parked car made the corridor look free:
-    # the car drove round it at 6 m/s with the oncoming car 100 m away and closing.
+    # the car drove round it at 6 m/s, reaching it with the oncoming car 20 m away.
     ground_mps, start_m, obstacle_at_m = 10.0, 140.0, 45.0
 
     def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
