@@ -95,6 +95,18 @@ def oncoming_stream(ground_mps: float = 12.0, spacing_m: float = 100.0):
     return lead
 
 
+def approaching(start_m: float, ground_mps: float = 10.0):
+    """One oncoming car `start_m` ahead at `ground_mps`, seen until it meets the car; and the
+    time it meets the obstacle `obstacle_at_m` ahead, from a drive_past log."""
+    def lead(t_s: float, odo_m: float, speed_mps: float) -> Lead:
+        range_m = start_m - ground_mps * t_s - odo_m
+        return Lead(range_m, -ground_mps - speed_mps, 3.5, 0.9) if range_m > 0.0 else Lead()
+
+    def met_s(log, obstacle_at_m: float) -> float:
+        return next(t for t, gap, _, _, _ in log if start_m - ground_mps * t - (obstacle_at_m - gap) <= 0.0)
+    return lead, met_s
+
+
 @pytest.mark.parametrize("oncoming, centre_line, path_y, why", [
     (oncoming_stream(), LineType.DASHED, None, "oncoming traffic too close"),
     (None, LineType.ROAD_EDGE, None, "no free road"),
@@ -141,14 +153,10 @@ def test_a_pass_not_begun_is_dropped_at_once_when_an_oncoming_car_comes_into_vie
 
 def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_once_it_has_gone_by():
     # At the standstill gap (4 m) no pass fits: the car could only have asked the driver.
-    ground_mps, start_m, obstacle_at_m = 10.0, 140.0, 45.0
-
-    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
-        range_m = start_m - ground_mps * t_s - odo_m
-        return Lead(range_m, -ground_mps - speed_mps, 3.5, 0.9) if range_m > 0.0 else Lead()
-
+    obstacle_at_m = 45.0
+    oncoming, meets = approaching(140.0)
     mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=obstacle_at_m, seconds=30.0, speed=6.0)
-    met_s = next(t for t, gap, _, _, _ in log if start_m - ground_mps * t - (obstacle_at_m - gap) <= 0.0)
+    met_s = meets(log, obstacle_at_m)
     need = 0.5 * P.nudge_obstacle_width_m + pass_clearance_m(P, 0.0) + 0.5 * P.vehicle_width_m  # from a standstill
     assert min(gap for t, gap, _, _, _ in log if t < met_s) >= waiting_gap_m(P, need) - 1.0
     assert met_s > 9.0 and all(st.mode == Mode.LANE_KEEP for _, _, _, _, st in log[2:])
@@ -160,15 +168,11 @@ def test_waiting_for_oncoming_traffic_it_stops_with_room_to_pull_out_and_passes_
 def test_a_model_path_showing_the_pass_does_not_pull_the_car_out_while_it_waits_for_oncoming_traffic():
     # Blended in while waiting, a model path out beside the parked car made the corridor look free:
     # the car drove round it at 6 m/s, reaching it with the oncoming car 20 m away.
-    ground_mps, start_m, obstacle_at_m = 10.0, 140.0, 45.0
-
-    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
-        range_m = start_m - ground_mps * t_s - odo_m
-        return Lead(range_m, -ground_mps - speed_mps, 3.5, 0.9) if range_m > 0.0 else Lead()
-
+    obstacle_at_m = 45.0
+    oncoming, meets = approaching(140.0)
     mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=obstacle_at_m, seconds=30.0, speed=6.0,
                          model_path_y_m=2.6)
-    met_s = next(t for t, gap, _, _, _ in log if start_m - ground_mps * t - (obstacle_at_m - gap) <= 0.0)
+    met_s = meets(log, obstacle_at_m)
     passes = [e.stamp_s for e in mm.drain_events() if e.reason.startswith("nudge")]
     assert passes and met_s <= passes[0] <= met_s + 1.0
     waiting = [tr for t, _, _, tr, _ in log if 2.0 < t < passes[0] and len(tr.t_s)]
@@ -179,11 +183,7 @@ def test_a_pass_planned_after_a_long_wait_is_given_its_pull_out_before_the_drive
     # unmarked_lane s32: stood 9.5 s for an oncoming car, then the pass was planned, and the
     # "stopped behind the vehicle the pass was planned for" request came 0.5 s later, counted from
     # the stop rather than from the plan, while the car pulled out from its standstill.
-    def oncoming(t_s: float, odo_m: float, speed_mps: float) -> Lead:
-        range_m = 150.0 - 10.0 * t_s - odo_m
-        return Lead(range_m, -10.0 - speed_mps, 3.5, 0.9) if range_m > 0.0 else Lead()
-
-    mm, log = drive_past(0.0, oncoming=oncoming, obstacle_at_m=45.0, seconds=35.0, speed=6.0)
+    mm, log = drive_past(0.0, oncoming=approaching(150.0)[0], obstacle_at_m=45.0, seconds=35.0, speed=6.0)
     stood = next(t for t, _, v, _, _ in log if v < P.stopped_speed_mps)
     events = [(e.stamp_s, e.reason) for e in mm.drain_events()]
     planned = next(t for t, r in events if r.startswith("nudge"))

@@ -706,7 +706,7 @@ class ModeManager:
                 # path held the pass back while its ramp ran on in distance, and dropped later (low
                 # confidence) the reference jumped 1.2 m (unmarked_lane s0 and s1).
                 path = None
-        if lane is not None and self.nudge is None and self._blocked_reason:
+        elif lane is not None and self._blocked_reason:
             # Held behind a stopped vehicle (oncoming traffic, no room, no pass yet): the car keeps
             # its lane until the planner plans a pass. Blended in, a model path out beside the
             # vehicle steered the car around it with the oncoming car still coming (the planner's
