@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,29 @@ def test_play_then_record_over_dds_gives_the_same_bytes(tmp_path):
         original = [canonical(raw) for _, raw in _messages(BAG, topic)]
         got = [canonical(raw) for _, raw in _messages(out, topic)]
         assert got == original, f"{topic}: {len(got)} of {len(original)} messages came back intact\n{rec_out}"
+
+
+def test_record_stopped_by_ctrl_c_mid_stream_closes_a_whole_bag(tmp_path):
+    out = tmp_path / "recorded"
+    recorder = _cli("record", "-o", str(out), "/vehicle/state")
+    player = _cli("play", str(BAG), "--topics", "/vehicle/state", "--wait-for-subscribers", "4", "--loop")
+    try:
+        time.sleep(7.0)  # discovery, then a few seconds of the stream
+        assert player.poll() is None, "the stream still flows when Ctrl-C comes"
+        recorder.send_signal(signal.SIGINT)
+        rec_out, _ = recorder.communicate(timeout=30)
+    finally:
+        player.kill()
+        player.communicate()
+    assert recorder.returncode == 0, rec_out
+    assert "Traceback" not in rec_out and "Exception ignored" not in rec_out, rec_out
+    from lcc_plus.msg import VehicleState
+    from rclpy.serialization import deserialize_message
+
+    got = _messages(out, "/vehicle/state")
+    assert got
+    assert f"/vehicle/state: {len(got)} messages" in rec_out
+    assert all(deserialize_message(raw, VehicleState).header.stamp.sec >= 0 for _, raw in got)
 
 
 def test_play_rejects_bad_arguments(tmp_path):

@@ -114,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("lcc-plus record: name the topics to record (or --from-sim SCENARIO)")
     from rclpy.parameter import Parameter
 
+    from lcc_plus.nodes.runner import stop_on_ctrl_c_through_rclpy_only
+
+    stop_on_ctrl_c_through_rclpy_only()  # a callback is never cut short: no half-written bag
     rclpy.init(args=["lcc-plus-record"])
     node = rclpy.create_node("lcc_plus_recorder",
                              parameter_overrides=[Parameter("use_sim_time", value=args.use_sim_time)])
@@ -128,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         while deadline is None or time.monotonic() < deadline:
             executor.spin_once(timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
+    except ExternalShutdownException:
         pass
     finally:
         with recorder.lock:

@@ -93,7 +93,9 @@ def render() -> str:
              "dataclasses and config/*.yaml; do not edit by hand. Private names (`~/input/...`, "
              "`~/output/...`) are remappable (`-r ~/input/image:=/my/camera`); the defaults are relative, "
              "so a namespace applies. Every node takes `use_sim_time`, reports rejected input messages "
-             "(with the reason) on `/diagnostics`, and refuses to start on an invalid parameter.", ""]
+             "(with the reason) on `/diagnostics`, refuses to start on an invalid parameter (exit status 2), "
+             "and stops on Ctrl-C with exit status 0 once the callback in progress has finished "
+             "(lcc_plus/nodes/runner.py).", ""]
     for name, (exe, what, classes) in NODES.items():
         lines += [f"## `{name}`", "", f"`ros2 run lcc_plus {exe}`. {what}", "",
                   "| topic (private) | default | type | QoS |", "|---|---|---|---|"]

@@ -4,6 +4,13 @@ Each nodes/<name> script calls `run_node(NodeClass, "<name>")`. A bad parameter 
 an unusable model stops start-up with one clear line on stderr and exit status 2.
 A node that finishes on its own (the simulator at the end of its scenario) sets
 its `finished` future to its exit status.
+
+Ctrl-C stops a node only through rclpy's signal handler, which shuts the context down and
+wakes the executor (ExternalShutdownException at its next wait). Python's own handler would
+also raise KeyboardInterrupt at whatever bytecode runs, even half-way through rclpy's
+`Task.__init__` (the half-built Task then printed "Exception ignored in Future.__del__" at
+exit: 1 stop in 120 of a node with a busy executor, and a failed CI run), or half-way through
+a callback.
 """
 from __future__ import annotations
 
@@ -38,6 +45,17 @@ def _shuts_down_soon(context) -> bool:
     return True
 
 
+def _ignore_python_sigint(signum, frame) -> None:
+    """Python's part of Ctrl-C: nothing; rclpy's handler, which chains to this one, does the stopping."""
+
+
+def stop_on_ctrl_c_through_rclpy_only() -> None:
+    """Let Ctrl-C stop this process only through rclpy (module docstring). Call it before rclpy.init:
+    rclpy's handler chains to the Python handler it finds; installed after, this one would replace
+    rclpy's and nothing would shut the context down."""
+    signal.signal(signal.SIGINT, _ignore_python_sigint)
+
+
 def spin_until_finished(executor, nodes: list[Node]) -> int:
     """Spin until a node's `finished` future completes (its result is the exit status) or Ctrl-C."""
     futures = [f for f in (getattr(n, "finished", None) for n in nodes) if f is not None]
@@ -46,54 +64,50 @@ def spin_until_finished(executor, nodes: list[Node]) -> int:
         f.add_done_callback(lambda fut: done.done() or done.set_result(fut.result()))
     try:
         executor.spin_until_future_complete(done)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        return 0
-    except RuntimeError:  # rclpy's RCLError is one
-        # A signal shuts the context down while the executor builds its wait set (RCLError), or
-        # while it turns a taken message into Python (the KeyboardInterrupt inside pybind11
-        # surfaces as "Unable to convert call argument"): a clean stop either way. rclpy shuts the
-        # context down from its own signal thread, which may lag the KeyboardInterrupt, so wait a
-        # moment for it; a RuntimeError while the context stays up is a real error.
-        if not _shuts_down_soon(executor.context):
-            raise
+    except ExternalShutdownException:
         return 0
     return int(done.result() or 0) if done.done() else 0
 
 
 def shutdown(nodes: list[Node], executor=None) -> None:
-    """Shut `executor` down, destroy `nodes` and shut rclpy down; a second Ctrl-C must not
-    interrupt the clean-up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        if executor is not None:
-            # Now, while its guard conditions can still be destroyed: left to the garbage
-            # collector after rclpy's shutdown, they print an InvalidHandle traceback at exit.
-            executor.shutdown(timeout_sec=1.0)
-        for node in nodes:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    except KeyboardInterrupt:  # raised by the handler of the first Ctrl-C, late
-        pass
+    """Shut `executor` down, destroy `nodes` and shut rclpy down."""
+    if executor is not None:
+        # Now, while its guard conditions can still be destroyed: left to the garbage
+        # collector after rclpy's shutdown, they print an InvalidHandle traceback at exit.
+        executor.shutdown(timeout_sec=1.0)
+    for node in nodes:
+        node.destroy_node()
+    rclpy.try_shutdown()
 
 
 def run_nodes(factories: list[tuple[str, Callable[[], Node]]], ros_args: list[str], executor_class) -> int:
     """rclpy.init(ros_args), create every node, spin them on one executor; return the exit status."""
+    stop_on_ctrl_c_through_rclpy_only()
     rclpy.init(args=ros_args)
     nodes: list[Node] = []
     executor = None
     try:
+        # The executor first, right after rclpy.init: a Ctrl-C that shuts the context down while it
+        # is made leaves it half-built (its __del__ prints an AttributeError at exit); a node's
+        # construction takes far longer than this window and fails cleanly below.
+        executor = executor_class()
         for name, factory in factories:
             try:
                 nodes.append(factory())
             except (ParamError, StartupError) as err:
                 print(f"[{name}] cannot start: {err}", file=sys.stderr)
                 return EXIT_START_UP
-            except KeyboardInterrupt:
-                return 0
-        executor = executor_class()
         for node in nodes:
             executor.add_node(node)
         return spin_until_finished(executor, nodes)
+    except RuntimeError:  # rclpy's RCLError is one
+        # Ctrl-C shut the context down while a node was being made (creating a publisher on it
+        # fails) or while the executor built its wait set: a clean stop either way. rclpy shuts
+        # the context down from its own signal thread, so wait a moment for it; a RuntimeError
+        # while the context stays up is a real error.
+        if not _shuts_down_soon(rclpy.get_default_context()):
+            raise
+        return 0
     finally:
         shutdown(nodes, executor)
 
