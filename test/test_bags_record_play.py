@@ -5,6 +5,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -90,22 +91,30 @@ def test_play_then_record_over_dds_gives_the_same_bytes(tmp_path):
 def test_record_stopped_by_ctrl_c_mid_stream_closes_a_whole_bag(tmp_path):
     out = tmp_path / "recorded"
     recorder = _cli("record", "-o", str(out), "/vehicle/state")
-    player = _cli("play", str(BAG), "--topics", "/vehicle/state", "--wait-for-subscribers", "4", "--loop")
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(recorder.stdout), daemon=True)
+    reader.start()
+    player = _cli("play", str(BAG), "--topics", "/vehicle/state", "--wait-for-subscribers", "1", "--loop")
     try:
-        time.sleep(7.0)  # discovery, then a few seconds of the stream
+        deadline = time.monotonic() + 60.0
+        while not any("recording /vehicle/state" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(3.0)  # the player's 1 s wait, then a few dozen messages into the stream
         assert player.poll() is None, "the stream still flows when Ctrl-C comes"
         recorder.send_signal(signal.SIGINT)
-        rec_out, _ = recorder.communicate(timeout=30)
+        recorder.wait(timeout=30)
+        reader.join(timeout=10)
     finally:
         player.kill()
         player.communicate()
+    rec_out = "".join(lines)
     assert recorder.returncode == 0, rec_out
     assert "Traceback" not in rec_out and "Exception ignored" not in rec_out, rec_out
     from lcc_plus.msg import VehicleState
     from rclpy.serialization import deserialize_message
 
     got = _messages(out, "/vehicle/state")
-    assert got
+    assert got, rec_out
     assert f"/vehicle/state: {len(got)} messages" in rec_out
     assert all(deserialize_message(raw, VehicleState).header.stamp.sec >= 0 for _, raw in got)
 
