@@ -417,3 +417,14 @@ def test_a_pass_that_turns_out_not_to_clear_stops_the_car_and_then_asks_the_driv
     stopped = next(t for t, _, v, _, _ in log if v < P.stopped_speed_mps)
     assert asked and asked[0] == pytest.approx(stopped + P.nudge_wait_max_s, abs=0.2)
     assert "does not clear it" in reasons[-1]
+
+
+def test_a_pass_planned_while_the_driver_is_asked_leaves_the_request_its_reason():
+    # unmarked_lane s43: the pass was planned in the cycle the request went out, and the status's
+    # reason became "nudge +2.12 m: ..."; the monitor's demand and the driver were told that.
+    stream = oncoming_stream()
+    mm, log = drive_past(0.0, oncoming=lambda t, odo, v: stream(t, odo, v) if t < 24.0 else Lead(), seconds=40.0)
+    asked = [(t, st.reason) for t, _, _, _, st in log if st.mode == Mode.TAKEOVER_REQUESTED]
+    planned = [e.stamp_s for e in mm.drain_events() if e.reason.startswith("nudge")]
+    assert asked and any(asked[0][0] <= t <= asked[-1][0] for t in planned), "the case: a pass planned while asking"
+    assert all("oncoming traffic too close" in reason for _, reason in asked), asked

@@ -235,8 +235,12 @@ class ModeManager:
     def _transition(self, now: float, mode: Mode, reason: str) -> None:
         if mode != self.mode:
             self.previous_mode = self.mode
+        # A manoeuvre noted while the driver is asked is logged, but the status keeps saying why
+        # the driver is asked: unmarked_lane s43 planned a pass in the cycle its request went out,
+        # and the monitor's demand told the driver "nudge +2.12 m: ...".
+        if not self.mode == mode == Mode.TAKEOVER_REQUESTED:
+            self.reason = reason
         from_mode, self.mode = self.mode, mode
-        self.reason = reason
         self.last_transition_s = now
         phase = self.lane_change.phase if self.lane_change is not None else LaneChangePhase.NONE
         self.events.append(TransitionEvent(now, from_mode, mode, phase, reason))
