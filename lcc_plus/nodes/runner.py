@@ -45,15 +45,11 @@ def _shuts_down_soon(context) -> bool:
     return True
 
 
-def _ignore_python_sigint(signum, frame) -> None:
-    """Python's part of Ctrl-C: nothing; rclpy's handler, which chains to this one, does the stopping."""
-
-
 def stop_on_ctrl_c_through_rclpy_only() -> None:
-    """Let Ctrl-C stop this process only through rclpy (module docstring). Call it before rclpy.init:
-    rclpy's handler chains to the Python handler it finds; installed after, this one would replace
-    rclpy's and nothing would shut the context down."""
-    signal.signal(signal.SIGINT, _ignore_python_sigint)
+    """Let Ctrl-C stop this process only through rclpy (module docstring): Python's part of it does
+    nothing. Call it before rclpy.init: rclpy's handler chains to the Python handler it finds;
+    installed after, this one would replace rclpy's and nothing would shut the context down."""
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
 
 
 def spin_until_finished(executor, nodes: list[Node]) -> int:
