@@ -77,3 +77,43 @@ def test_the_planner_stops_behind_a_stopped_car_the_model_reads_as_moving():
     # the latch it crept in at the ego's own 1-1.5 m/s, too little to show by 2 m/s.
     assert v < 0.2 and gap > 0.8 * P.standstill_gap_m
     assert st.mode == Mode.TAKEOVER_REQUESTED  # a one-lane road: nothing passes it
+
+
+def _dropping_out(witness: RangeWitness, distance_m: float, seconds: float = 8.0):
+    """Feed a standing report at 20 Hz that drops out half the time; the rates told after the
+    first window, as (told, sighted) counts."""
+    rng, told, sighted = np.random.default_rng(3), 0, 0
+    for k in range(int(seconds / 0.05)):
+        if rng.random() < 0.5:
+            continue
+        t = k * 0.05
+        rate = witness.rate_mps(t, distance_m + NOISE_M[k % len(NOISE_M)])
+        if t >= witness.window_s:
+            sighted += 1
+            told += rate is not None
+            assert rate is None or abs(rate) < 3.0
+    return told, sighted
+
+
+def test_a_report_that_drops_out_is_told_from_enough_ranges_over_most_of_the_window():
+    told, sighted = _dropping_out(RangeWitness(2.0, 0.75, 12, 100.0), 60.0)
+    assert told >= 0.9 * sighted
+    told, sighted = _dropping_out(RangeWitness(2.0), 60.0)
+    assert told < 0.6 * sighted  # a range missing at the window's start tells nothing
+
+
+def test_beyond_reach_a_report_that_drops_out_needs_ranges_over_the_whole_window():
+    told, sighted = _dropping_out(RangeWitness(2.0, 0.75, 12, 100.0), 150.0)
+    assert told < 0.6 * sighted
+
+
+def test_too_few_ranges_tell_nothing():
+    w = RangeWitness(2.0, 0.75, 12, 100.0)
+    rates = [w.rate_mps(k * 0.2, 60.0) for k in range(11)]  # 11 ranges over the whole 2 s
+    assert rates == [None] * 11
+
+
+def test_a_new_vehicle_is_judged_only_once_its_ranges_have_been_gathered_for_the_whole_window():
+    w = RangeWitness(2.0, 0.75, 12, 100.0)
+    rates = [w.rate_mps(k * 0.05, 60.0) for k in range(41)]
+    assert rates[:40] == [None] * 40 and rates[40] == pytest.approx(0.0)

@@ -174,7 +174,8 @@ class ModeManagerParams:
                                "show over this long where that is 2 m/s or more below the reported one",
                                unit="s", min=0.5, max=5.0)
     oncoming_confirm_s: float = spec("an oncoming vehicle's ranges over this long must shrink at half its reported "
-                                     "closing speed, else it is taken at theirs", unit="s", min=0.5, max=10.0)
+                                     "closing speed, else it is taken at theirs where they are near enough to tell "
+                                     "it (planning/oncoming.py)", unit="s", min=0.5, max=10.0)
     # Forks and intersections
     fork_preference: str = spec("branch taken at forks with no route", choices=("default", "main", "left", "right"))
     fork_width_ratio: float = spec("ego lane wider than this times its width at the car is a fork",

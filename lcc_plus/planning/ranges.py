@@ -34,25 +34,42 @@ LEAD_SLOWER_MARGIN_MPS = 2.0
 
 
 class RangeWitness:
-    """Ranges (or places) of one report slot over the last `window_s`; the rate they show."""
+    """Ranges (or places) of one report slot over the last `window_s`; the rate they show.
 
-    def __init__(self, window_s: float):
+    A rate is told once one vehicle's ranges have been gathered for the whole window and span it.
+    For a report that drops out now and then, `span_share_min` < 1 lets `ranges_min` ranges that
+    span that share of the window tell it, while all of them are within `gappy_within_m`."""
+
+    def __init__(self, window_s: float, span_share_min: float = 1.0, ranges_min: int = 2,
+                 gappy_within_m: float = 0.0):
         self.window_s = window_s
+        self.span_share_min = span_share_min
+        self.ranges_min = max(ranges_min, 2)
+        self.gappy_within_m = gappy_within_m
         self._ranges: deque[tuple[float, float]] = deque()  # (t, distance)
+        self._since_s = 0.0  # the first range of this vehicle
 
     def reset(self) -> None:
         self._ranges.clear()
 
+    @property
+    def farthest_m(self) -> float:
+        """The farthest range in the window."""
+        return max((r for _, r in self._ranges), default=0.0)
+
     def rate_mps(self, now_s: float, distance_m: float) -> float | None:
-        """Add a range; its rate of change [m/s] over the window, or None until the ranges span
-        the whole window."""
+        """Add a range; its rate of change [m/s] over the window, or None until the ranges tell it."""
         if self._ranges and distance_m > max(r for _, r in self._ranges) + RANGE_JUMP_M:
             self._ranges.clear()
         self._ranges.append((now_s, distance_m))
         while self._ranges and self._ranges[0][0] < now_s - self.window_s - 1e-6:
             self._ranges.popleft()
+        if len(self._ranges) == 1:  # a new vehicle, or the same after a gap longer than the window
+            self._since_s = now_s
         t, r = np.array(self._ranges).T
-        if t[-1] - t[0] < self.window_s - 1e-6:
+        share = self.span_share_min if r.max() < self.gappy_within_m else 1.0
+        if (now_s - self._since_s < self.window_s - 1e-6 or len(t) < self.ranges_min
+                or t[-1] - t[0] < share * self.window_s - 1e-6):
             return None
         return float(np.polyfit(t - t[-1], r, 1)[0])
 
