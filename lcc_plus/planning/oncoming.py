@@ -19,7 +19,7 @@ Faults of the model's report of it (`Perception.lead_left` when keeping right) s
   sighting that never came closer is taken at its ranges' speed.
 - Too far to tell: beyond RANGES_TELL_WITHIN_M a real car's first ranges stand still (`unmarked_lane`
   s4 and s15: 170-176 m while it closed from 188 m to 168 m), and taken at their speed it stopped
-  counting 8-10 s before it met the car, in 29 of 35 seeds. Ranges reaching that far may show a
+  counting 8-10 s before it met the car, in 29 of 35 logged drives. Ranges reaching that far may show a
   vehicle closing but never overrule its report.
 - Dropping out: with a probability about the threshold every other sighting is missing, and a
   window whose first range is missing told nothing: s43's false detection at 59-62 m held the car

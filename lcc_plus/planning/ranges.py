@@ -59,7 +59,7 @@ class RangeWitness:
 
     def rate_mps(self, now_s: float, distance_m: float) -> float | None:
         """Add a range; its rate of change [m/s] over the window, or None until the ranges tell it."""
-        if self._ranges and distance_m > max(r for _, r in self._ranges) + RANGE_JUMP_M:
+        if self._ranges and distance_m > self.farthest_m + RANGE_JUMP_M:
             self._ranges.clear()
         self._ranges.append((now_s, distance_m))
         while self._ranges and self._ranges[0][0] < now_s - self.window_s - 1e-6:
