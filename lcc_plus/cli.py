@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("lcc_plus.launcher.demo", "run the full node graph on the built-in simulator"),
     "up": ("lcc_plus.launcher.up", "start the node graph as processes over DDS (like ros2 launch)"),
     "eval": ("lcc_plus.evaluation.cli", "evaluate a driver on scenarios, write reports"),
+    "pool": ("lcc_plus.evaluation.pool", "pool evaluation reports on disjoint seeds, with exact intervals"),
     "record": ("lcc_plus.bags.record", "record topics into a rosbag2 (MCAP or sqlite3)"),
     "play": ("lcc_plus.bags.play", "play a rosbag2 with its original timing"),
     "replay": ("lcc_plus.bags.replay", "process replay: run a bag through the stack and diff"),

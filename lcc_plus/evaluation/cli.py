@@ -170,4 +170,4 @@ def _print_summary(rep: dict) -> None:
               f"collisions(at fault)={k['collisions_at_fault']} departures={k['lane_departures_engaged']}")
     comp = rep["overall"].get("comparison") or {}
     for name, c in comp.items():
-        print(f"  {name}: {json.dumps(c['total'])}")
+        print(f"  {name}: {report.ratio_text(c['total'])} (95 % interval in brackets)")

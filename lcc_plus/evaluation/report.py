@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 
-from lcc_plus.evaluation import kpi
+from lcc_plus.evaluation import intervals, kpi
 from lcc_plus.evaluation.params import EvaluationParams
 from lcc_plus.evaluation.trace import Trace
 
@@ -31,18 +31,18 @@ class RunResult:
     error: str | None = None  # the run stopped on an exception (the trace holds what ran until then)
 
 
-def _clean(x):
+def json_ready(x):
     """JSON-ready and stable: rounded floats, no inf/nan (null), tuples as lists."""
     if isinstance(x, Enum):
-        return _clean(x.value)
+        return json_ready(x.value)
     if isinstance(x, float):
         return round(x, FLOAT_DIGITS) if math.isfinite(x) else None
     if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
+        return {str(k): json_ready(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
+        return [json_ready(v) for v in x]
     if hasattr(x, "item") and not isinstance(x, (str, bytes)):  # numpy scalar
-        return _clean(x.item())
+        return json_ready(x.item())
     return x
 
 
@@ -58,6 +58,18 @@ def _run_entry(r: RunResult, p: EvaluationParams) -> dict:
     }
 
 
+def takeover_comparison(a: dict, b: dict, kind: str) -> dict:
+    """Driver table `a`'s km per takeover of `kind` over `b`'s, with its exact interval where the
+    counts give one (`high` None: no upper limit)."""
+    out = kpi.takeover_ratio(a["takeovers"][kind], b["takeovers"][kind])
+    if a["engaged_km"] > 0.0 and b["engaged_km"] > 0.0:
+        ci = intervals.ratio_interval(a["takeovers"][kind]["count"], a["engaged_km"],
+                                      b["takeovers"][kind]["count"], b["engaged_km"])
+        if ci is not None:
+            out["interval"] = {"level": intervals.LEVEL, "low": ci[0], "high": ci[1]}
+    return out
+
+
 def comparison(by_driver: dict[str, dict]) -> dict:
     """The stack's km per takeover as a ratio to `lcc` and as a fraction of `expert`, where present."""
     out: dict = {}
@@ -66,8 +78,7 @@ def comparison(by_driver: dict[str, dict]) -> dict:
         return out
     for other, name in (("lcc", "stack_over_lcc"), ("expert", "stack_over_expert")):
         if other in by_driver:
-            out[name] = {k: kpi.takeover_ratio(stack["takeovers"][k], by_driver[other]["takeovers"][k])
-                         for k in ("total", "system", "driver")}
+            out[name] = {k: takeover_comparison(stack, by_driver[other], k) for k in ("total", "system", "driver")}
     return out
 
 
@@ -99,7 +110,7 @@ def with_baseline(rep: dict, baseline: dict, label: str) -> dict:
         for driver in [d for d in table if d not in own and d != "comparison"]:
             del table[driver]
         _add_baseline(table, base)
-        table["comparison"] = _clean(comparison(table))
+        table["comparison"] = json_ready(comparison(table))
     out["request"]["baseline"] = {"file": label, "command": baseline["request"].get("command", "")}
     return out
 
@@ -119,7 +130,7 @@ def build(results: Sequence[RunResult], p: EvaluationParams, request: dict) -> d
         per_suite[s]["comparison"] = comparison(per_suite[s])
     overall = {d: kpi.suite_kpis([r.trace for r in results if r.trace.driver == d], p) for d in drivers}
     overall["comparison"] = comparison(overall)
-    return _clean({
+    return json_ready({
         "schema": SCHEMA,
         "request": request,
         "params": asdict(p),
@@ -137,7 +148,7 @@ def write(report: dict, out_dir: Path, run_info: dict) -> tuple[Path, Path]:
     md_path = out_dir / "report.md"
     json_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     md_path.write_text(markdown(report))
-    (out_dir / "run_info.json").write_text(json.dumps(_clean(run_info), indent=1, sort_keys=True) + "\n")
+    (out_dir / "run_info.json").write_text(json.dumps(json_ready(run_info), indent=1, sort_keys=True) + "\n")
     return json_path, md_path
 
 
@@ -173,23 +184,35 @@ def _kpi_row(name: str, k: dict) -> list[str]:
             _f(k["progress"]), _f(k["min_ttc_s"])]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return lines + [""]
 
 
-def _comparison_lines(comp: dict) -> list[str]:
+def ratio_text(c: dict) -> str:
+    """'17.60 [6.98, 48.01]': the bounded ratio and its interval, if it has one."""
+    text = kpi.format_bounded(c["value"], c["bound"])
+    ci = c.get("interval")
+    if ci is None:
+        return text
+    high = "no limit)" if ci["high"] is None else f"{ci['high']:.2f}]"
+    return f"{text} [{ci['low']:.2f}, {high}"
+
+
+INTERVAL_NOTE = ("[low, high]: exact 95 % interval of the ratio, each driver's takeovers taken as Poisson in its "
+                 "engaged km (conditional binomial, Clopper-Pearson)")
+
+
+def comparison_lines(comp: dict) -> list[str]:
     if not comp:
         return []
     rows = []
     for name, label in (("stack_over_lcc", "stack / lcc"), ("stack_over_expert", "stack / expert")):
         if name in comp:
-            c = comp[name]
-            rows.append([label] + [kpi.format_bounded(c[k]["value"], c[k]["bound"]) for k in ("total", "system",
-                                                                                             "driver")])
-    return ["km per takeover ratios (>= lower bound, <= upper bound, n/a: both had none):", ""] + _table(
-        ("ratio", "total", "system-requested", "driver-forced"), rows)
+            rows.append([label] + [ratio_text(comp[name][k]) for k in ("total", "system", "driver")])
+    return [f"km per takeover ratios (>= lower bound, <= upper bound, n/a: both had none; {INTERVAL_NOTE}):",
+            ""] + md_table(("ratio", "total", "system-requested", "driver-forced"), rows)
 
 
 def markdown(report: dict) -> str:
@@ -217,18 +240,18 @@ def markdown(report: dict) -> str:
         lines[-2:-2] = ["**Runs that stopped on an error (their KPIs cover the part that ran):**", ""] + [
             f"- {e}" for e in report["errors"]] + [""]
     overall = report["overall"]
-    lines += _table(KPI_COLUMNS, [_kpi_row(d, k) for d, k in overall.items() if d != "comparison"])
-    lines += _comparison_lines(overall["comparison"])
+    lines += md_table(KPI_COLUMNS, [_kpi_row(d, k) for d, k in overall.items() if d != "comparison"])
+    lines += comparison_lines(overall["comparison"])
     for suite, by_driver in report["suites"].items():
         lines += [f"## Suite `{suite}`", ""]
-        lines += _table(KPI_COLUMNS, [_kpi_row(d, k) for d, k in by_driver.items() if d != "comparison"])
-        lines += _comparison_lines(by_driver["comparison"])
+        lines += md_table(KPI_COLUMNS, [_kpi_row(d, k) for d, k in by_driver.items() if d != "comparison"])
+        lines += comparison_lines(by_driver["comparison"])
     never = [f"{r['driver']}/{r['scenario']}" for r in report["runs"] if r["kpis"]["runs_never_engaged"]]
     if never:
         lines += ["**The system never engaged in** (0 km and 0 takeovers there, not a clean drive): "
                   + ", ".join(never), ""]
     lines += ["## Runs", ""]
-    lines += _table(("suite", *KPI_COLUMNS[:1], "scenario", "seed", *KPI_COLUMNS[2:]),
+    lines += md_table(("suite", *KPI_COLUMNS[:1], "scenario", "seed", *KPI_COLUMNS[2:]),
                     [[r["suite"], r["driver"], r["scenario"], str(r["seed"])] + _kpi_row("", r["kpis"])[2:]
                      for r in report["runs"]])
     lines += ["## Events", ""]
@@ -241,7 +264,7 @@ def markdown(report: dict) -> str:
             rows.append([r["driver"], r["scenario"], _f(c["t_request_s"], "{:.2f}"),
                          f"lane_change {'left' if c['direction'] > 0 else 'right'} ({c['trigger']})",
                          f"{c['outcome']} {c['reason']}".strip(), "", ""])
-    lines += _table(("driver", "scenario", "t s", "event", "detail", "at fault", "engaged"), rows) if rows else [
+    lines += md_table(("driver", "scenario", "t s", "event", "detail", "at fault", "engaged"), rows) if rows else [
         "none", ""]
     files = [(r["driver"], r["scenario"], kind, path) for r in report["runs"] for kind, path in r["files"].items()]
     if files:
