@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from lcc_plus.evaluation import report as eval_report
 from lcc_plus.vla import decode as dec
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -52,9 +53,13 @@ def _per_takeover(kpis: dict | None) -> str:
     return f"{_BOUND[total['bound']]}{total['km_per_takeover']:.3f}"
 
 
-def _ratio(report: dict, name: str) -> str:
-    ratio = report["overall"].get("comparison", {}).get(name, {}).get("total")
-    return "n/a" if ratio is None else f"{_BOUND[ratio['bound']]}{ratio['value']:.2f}x"
+def _ratio(report: dict, other: str) -> str:
+    """The stack's km per takeover over `other`'s with its 95 % interval, from the report's own tables
+    (so reports written before the interval existed get one too)."""
+    o = report["overall"]
+    if other not in o:
+        return "n/a"
+    return eval_report.ratio_text(eval_report.takeover_comparison(o["stack"], o[other], "total"))
 
 
 def closed_loop_lines(results_dir: Path, model_id: str, link_prefix: str) -> list[str]:
@@ -63,8 +68,8 @@ def closed_loop_lines(results_dir: Path, model_id: str, link_prefix: str) -> lis
     if not found:
         return [f"No evaluation report under {results_dir.name}/ names `{model_id}` yet: run `lcc-plus eval` "
                 "with this model, then `lcc-plus model-card`."]
-    lines = ["| evaluation | stack km per takeover (takeovers in engaged km) | lcc | expert | stack / lcc | "
-             "stack / expert | at-fault collisions | lane departures while engaged | lateral error RMS, marked roads |",
+    lines = ["| evaluation | stack km per takeover (takeovers in engaged km) | lcc | expert | stack / lcc [95 %] | "
+             "stack / expert [95 %] | at-fault collisions | lane departures while engaged | lateral error RMS, marked roads |",
              "|---|---|---|---|---|---|---|---|---|"]
     notes = []
     for path, report in found:
@@ -77,7 +82,7 @@ def closed_loop_lines(results_dir: Path, model_id: str, link_prefix: str) -> lis
         lines.append(
             f"| {where} | {_per_takeover(stack)} ({stack['takeovers']['total']['count']} in "
             f"{stack['engaged_km']:.2f} km) | {_per_takeover(o.get('lcc'))} | {_per_takeover(o.get('expert'))} | "
-            f"{_ratio(report, 'stack_over_lcc')} | {_ratio(report, 'stack_over_expert')} | "
+            f"{_ratio(report, 'lcc')} | {_ratio(report, 'expert')} | "
             f"{stack['collisions_at_fault']} | {stack['lane_departures_engaged']} | "
             + (f"{rms:.3f} m |" if rms is not None else "n/a |"))
         reasons = takeover_reasons(report)
