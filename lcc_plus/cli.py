@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("lcc_plus.bags.replay", "process replay: run a bag through the stack and diff"),
     "datagen": ("lcc_plus.vla.datagen", "generate VLA training data from the simulator"),
     "train": ("lcc_plus.vla.train", "train the VLA model and export ONNX (needs the train extra)"),
+    "select": ("lcc_plus.vla.select", "choose between trained models by closed-loop driving on validation seeds"),
     "model-card": ("lcc_plus.vla.model_card", "rewrite docs/model_card.md with the closed-loop KPIs of the model"),
 }
 
