@@ -22,8 +22,8 @@ from pathlib import Path
 
 from lcc_plus.common import params
 from lcc_plus.common.params import spec
+from lcc_plus.evaluation import kpi, report
 from lcc_plus.evaluation import params as eval_params
-from lcc_plus.evaluation import report
 from lcc_plus.evaluation.runner import RunSpec, run_all
 from lcc_plus.vla import datagen
 from lcc_plus.vla.runtime import VlaModelError, VlaRuntime, model_id_of
@@ -102,7 +102,7 @@ def markdown(sel: dict, command: str) -> str:
     for r in sel["candidates"]:
         versus = report.ratio_text(r["winner_over_this"]) if "winner_over_this" in r else ""
         lines.append(f"| `{r['model_id']}` | {r['takeovers']} / {r['engaged_km']:.2f} | "
-                     f"{report.kpi.format_bounded(r['km_per_takeover']['km_per_takeover'], r['km_per_takeover']['bound'], '{:.3f}')} | "
+                     f"{kpi.format_bounded(r['km_per_takeover']['km_per_takeover'], r['km_per_takeover']['bound'], '{:.3f}')} | "
                      f"{r['collisions_at_fault']} | {r['lane_departures_engaged']} | {versus} |")
     return "\n".join(lines) + "\n"
 
