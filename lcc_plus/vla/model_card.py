@@ -15,12 +15,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from lcc_plus.evaluation import kpi
 from lcc_plus.evaluation import report as eval_report
 from lcc_plus.vla import decode as dec
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-
-_BOUND = {"lower": ">= ", "upper": "<= ", "exact": ""}
 
 
 def stack_reports(results_dir: Path, model_id: str) -> list[tuple[Path, dict]]:
@@ -50,12 +49,11 @@ def _per_takeover(kpis: dict | None) -> str:
     if kpis is None:
         return "n/a"
     total = kpis["takeovers"]["total"]
-    return f"{_BOUND[total['bound']]}{total['km_per_takeover']:.3f}"
+    return kpi.format_bounded(total["km_per_takeover"], total["bound"], "{:.3f}")
 
 
 def _ratio(report: dict, other: str) -> str:
-    """The stack's km per takeover over `other`'s with its 95 % interval, from the report's own tables
-    (so reports written before the interval existed get one too)."""
+    """The stack's km per takeover over `other`'s with its 95 % interval, from the report's own tables."""
     o = report["overall"]
     if other not in o:
         return "n/a"

@@ -82,9 +82,8 @@ def selection(tables: dict[str, dict], sp: SelectParams) -> dict:
     winner = choose(tables)
     rows = []
     for mid, t in tables.items():
-        row = {"model_id": mid, "takeovers": t["takeovers"]["total"]["count"], "engaged_km": t["engaged_km"],
-               "km_per_takeover": t["takeovers"]["total"], "collisions_at_fault": t["collisions_at_fault"],
-               "lane_departures_engaged": t["lane_departures_engaged"]}
+        row = {"model_id": mid, "takeovers": t["takeovers"]["total"], "engaged_km": t["engaged_km"],
+               "collisions_at_fault": t["collisions_at_fault"], "lane_departures_engaged": t["lane_departures_engaged"]}
         if winner is not None and mid != winner:
             row["winner_over_this"] = report.takeover_comparison(tables[winner], t, "total")
         rows.append(row)
@@ -101,8 +100,9 @@ def markdown(sel: dict, command: str) -> str:
              f"winner / this, km per takeover ({report.INTERVAL_NOTE}) |", "|---|---|---|---|---|---|"]
     for r in sel["candidates"]:
         versus = report.ratio_text(r["winner_over_this"]) if "winner_over_this" in r else ""
-        lines.append(f"| `{r['model_id']}` | {r['takeovers']} / {r['engaged_km']:.2f} | "
-                     f"{kpi.format_bounded(r['km_per_takeover']['km_per_takeover'], r['km_per_takeover']['bound'], '{:.3f}')} | "
+        to = r["takeovers"]
+        lines.append(f"| `{r['model_id']}` | {to['count']} / {r['engaged_km']:.2f} | "
+                     f"{kpi.format_bounded(to['km_per_takeover'], to['bound'], '{:.3f}')} | "
                      f"{r['collisions_at_fault']} | {r['lane_departures_engaged']} | {versus} |")
     return "\n".join(lines) + "\n"
 
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     (args.out / "selection.md").write_text(markdown(sel, command))
     winner = next((c for c in candidates if c.model_id == sel["winner"]), None)
     for r in sel["candidates"]:
-        print(f"  {r['model_id']}: {r['takeovers']} takeovers in {r['engaged_km']:.2f} km, "
+        print(f"  {r['model_id']}: {r['takeovers']['count']} takeovers in {r['engaged_km']:.2f} km, "
               f"{r['collisions_at_fault']} at-fault collisions")
     if winner is None:
         print("no winner: every candidate had an at-fault collision")
