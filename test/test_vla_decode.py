@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from lcc_plus.common.types import (
+    LEAD_RANGE_M,
     LINE_EGO_LEFT,
     LINE_EGO_RIGHT,
     LINE_LEFT_OUTER,
@@ -16,6 +17,8 @@ from lcc_plus.common.types import (
     LineType,
     Perception,
 )
+from lcc_plus.safety import validation
+from lcc_plus.safety.params import load_safety_params
 from lcc_plus.vla import decode as dec
 
 
@@ -80,6 +83,18 @@ def test_lead_distance_code_resolves_near_range_finer_than_far():
     far = dec.lead_distance_m(dec.lead_distance_code(150.0) + 0.1) - 150.0
     assert 2.0 < near < 3.0 and 15.0 < far < 17.0
     assert dec.lead_distance_m(-0.3) == 0.0  # a raw output below zero is a lead at the bumper, not behind it
+
+
+@pytest.mark.parametrize("code", [4.75, 50.0, 1e6])
+def test_a_lead_distance_past_the_labels_reach_decodes_to_the_reach(code):
+    """An absent lead's distance is never learnt: a retraining said 1150 m (code 4.75), past the
+    monitor's plausible range, and the monitor rejected every message of that drive."""
+    raw = dec.encode_raw(_ground_truth(20.0), EgoState(speed_mps=8.0))
+    for j in range(3):
+        raw[dec.lead_offset(j)] = code
+    p = dec.decode(raw, EgoState(speed_mps=8.0), Intent())
+    assert [ld.distance_m for ld in (p.lead, p.lead_left, p.lead_right)] == pytest.approx([LEAD_RANGE_M] * 3)
+    assert validation.check_perception(p, load_safety_params()) is None
 
 
 @pytest.mark.parametrize("ego_speed_mps", [0.0, 2.0, 10.0, 25.0])

@@ -181,12 +181,17 @@ class LaneLine:
 
 @dataclass
 class Lead:
-    """LeadEstimate.msg."""
+    """LeadEstimate.msg. Reported out to LEAD_RANGE_M."""
 
     distance_m: float = 0.0
     relative_speed_mps: float = 0.0
     lateral_offset_m: float = 0.0
     probability: float = 0.0
+
+
+# How far ahead a lead is reported: the ground truth's (the VLA labels') reach, so also the most a
+# decoded distance can honestly say.
+LEAD_RANGE_M = 200.0
 
 
 @dataclass

@@ -18,6 +18,7 @@ import numpy as np
 from lcc_plus.common import params
 from lcc_plus.common.params import spec
 from lcc_plus.common.types import (
+    LEAD_RANGE_M,
     LINE_EGO_LEFT,
     LINE_EGO_RIGHT,
     LINE_LEFT_OUTER,
@@ -428,7 +429,7 @@ def _lead_on_line(world, line: Polyline, s0: float, offset: np.ndarray, blockers
     gap, v_lead = math.inf, 0.0
     for a, sa, da in zip(agents, s, d):
         g = sa - 0.5 * a.length_m - (s0 + front)
-        if g < -a.length_m - front or g > 200.0:
+        if g < -a.length_m - front or g > LEAD_RANGE_M:
             continue
         d_here = float(np.interp(sa, line.s, offset))
         if a.static and a.id not in blockers:
@@ -514,7 +515,7 @@ def leads(world, plan: PathPlan) -> tuple[Lead, Lead, Lead]:
     best: dict[int, Lead | None] = {0: None, 1: None, -1: None}
     for a, sa, da in zip(agents, s, d):
         g = sa - 0.5 * a.length_m - (plan.s0_m + front)
-        if g < 0 or g > 200.0:
+        if g < 0 or g > LEAD_RANGE_M:
             continue
         d_rel = da - float(np.interp(sa, plan.line.s, plan.offset_m))
         centre = 0.0  # of the lead's lane, from the ego lanelet's centre line

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lcc_plus.common.types import EgoState, Intent, LaneLine, Lead, LineType, Perception
+from lcc_plus.common.types import LEAD_RANGE_M, EgoState, Intent, LaneLine, Lead, LineType, Perception
 
 LAYOUT_VERSION = 4
 PATH_T_S = np.arange(0.0, 5.01, 0.5)            # 11 speeds over 5 s
@@ -44,6 +44,7 @@ N_LINE_TYPES = len(LineType)
 PATH_DV_SCALE_MPS = 5.0
 LINE_Y_SCALE_M, LINE_XMAX_SCALE_M = 5.0, 100.0
 LEAD_D_REF_M, LEAD_V_SCALE_MPS, LEAD_Y_SCALE_M = 10.0, 10.0, 2.0
+_LEAD_CODE_MAX = float(np.log1p(LEAD_RANGE_M / LEAD_D_REF_M))
 _LINE_WIDTH = LINE_X_M.size + 2 + N_LINE_TYPES
 _LEAD_WIDTH = 4
 # y = V @ c at LINE_X_M: the inverse maps the four samples back to cubic coefficients.
@@ -176,8 +177,11 @@ def lead_distance_code(distance_m: float | np.ndarray) -> float | np.ndarray:
 
 
 def lead_distance_m(code: float | np.ndarray) -> float | np.ndarray:
-    """Inverse of lead_distance_code; never negative."""
-    return LEAD_D_REF_M * np.expm1(np.maximum(code, 0.0))
+    """Inverse of lead_distance_code, within [0, LEAD_RANGE_M]. The distance of a lead that is not
+    there is never a label, so the network may put it anywhere: a retraining (8c6dfc91) said 1150 m
+    for an empty right lane, past the monitor's plausible range, and every narrow_curves run was
+    handed over for rejected messages."""
+    return LEAD_D_REF_M * np.expm1(np.clip(code, 0.0, _LEAD_CODE_MAX))
 
 
 def lead_offset(j: int) -> int:
