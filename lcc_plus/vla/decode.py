@@ -44,7 +44,6 @@ N_LINE_TYPES = len(LineType)
 PATH_DV_SCALE_MPS = 5.0
 LINE_Y_SCALE_M, LINE_XMAX_SCALE_M = 5.0, 100.0
 LEAD_D_REF_M, LEAD_V_SCALE_MPS, LEAD_Y_SCALE_M = 10.0, 10.0, 2.0
-_LEAD_CODE_MAX = float(np.log1p(LEAD_RANGE_M / LEAD_D_REF_M))
 _LINE_WIDTH = LINE_X_M.size + 2 + N_LINE_TYPES
 _LEAD_WIDTH = 4
 # y = V @ c at LINE_X_M: the inverse maps the four samples back to cubic coefficients.
@@ -174,6 +173,9 @@ def line_offset(i: int) -> int:
 def lead_distance_code(distance_m: float | np.ndarray) -> float | np.ndarray:
     """The lead distance as the network outputs it (see the layout above)."""
     return np.log1p(np.maximum(distance_m, 0.0) / LEAD_D_REF_M)
+
+
+_LEAD_CODE_MAX = float(lead_distance_code(LEAD_RANGE_M))
 
 
 def lead_distance_m(code: float | np.ndarray) -> float | np.ndarray:
