@@ -7,6 +7,7 @@ from lcc_plus.common.types import (
     LINE_EGO_LEFT,
     LINE_EGO_RIGHT,
     LINE_LEFT_OUTER,
+    LINE_RANGE_MAX_M,
     LINE_RIGHT_OUTER,
     EgoState,
     ForkPreference,
@@ -95,6 +96,18 @@ def test_a_lead_distance_past_the_labels_reach_decodes_to_the_reach(code):
     p = dec.decode(raw, EgoState(speed_mps=8.0), Intent())
     assert [ld.distance_m for ld in (p.lead, p.lead_left, p.lead_right)] == pytest.approx([LEAD_RANGE_M] * 3)
     assert validation.check_perception(p, load_safety_params()) is None
+
+
+@pytest.mark.parametrize("code", [10.5, 1e6])
+def test_a_line_reach_past_the_labels_reach_decodes_to_the_reach(code):
+    """An absent line's x_max is never learnt either; 10.5 (1050 m) is past the monitor's plausible range."""
+    raw = dec.encode_raw(_ground_truth(20.0), EgoState(speed_mps=8.0))
+    for i in range(4):
+        raw[dec.line_offset(i) + 4] = code
+    p = dec.decode(raw, EgoState(speed_mps=8.0), Intent())
+    assert [ln.x_max_m for ln in p.lane_lines] == pytest.approx([LINE_RANGE_MAX_M] * 4)
+    assert validation.check_perception(p, load_safety_params()) is None
+    assert dec.line_x_max_m(-0.4) == 0.0
 
 
 @pytest.mark.parametrize("ego_speed_mps", [0.0, 2.0, 10.0, 25.0])

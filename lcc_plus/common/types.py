@@ -179,6 +179,11 @@ class LaneLine:
         return c[0] + x_m * (c[1] + x_m * (c[2] + x_m * c[3]))
 
 
+# The farthest a lane line may reach: the ground truth fits lines at most this far ahead (its
+# `line_range_m`), so no VLA label says more and a decoded x_max honestly cannot either.
+LINE_RANGE_MAX_M = 200.0
+
+
 @dataclass
 class Lead:
     """LeadEstimate.msg. Reported out to LEAD_RANGE_M."""

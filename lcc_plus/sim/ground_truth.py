@@ -22,6 +22,7 @@ from lcc_plus.common.types import (
     LINE_EGO_LEFT,
     LINE_EGO_RIGHT,
     LINE_LEFT_OUTER,
+    LINE_RANGE_MAX_M,
     LINE_RIGHT_OUTER,
     ForkPreference,
     IntentKind,
@@ -44,7 +45,8 @@ FORK_TO_PREFERENCE = {ForkPreference.DEFAULT: 0, ForkPreference.MAIN: 0, ForkPre
 class GroundTruthParams:
     horizon_s: float = spec("path length in time", unit="s", min=4.0, max=12.0)
     path_points: int = spec("number of path samples", min=10, max=100)
-    line_range_m: float = spec("lane lines are fitted up to this far ahead", unit="m", min=20.0, max=200.0)
+    line_range_m: float = spec("lane lines are fitted up to this far ahead", unit="m", min=20.0,
+                                max=LINE_RANGE_MAX_M)
     line_behind_m: float = spec("lane lines start this far behind base_link", unit="m", min=0.0, max=30.0)
     lat_accel_mps2: float = spec("curve speed: lateral acceleration allowed", unit="m/s^2", min=0.5, max=4.0)
     brake_plan_mps2: float = spec("deceleration used to plan ahead for curves and stops", unit="m/s^2",

@@ -28,7 +28,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lcc_plus.common.types import LEAD_RANGE_M, EgoState, Intent, LaneLine, Lead, LineType, Perception
+from lcc_plus.common.types import (
+    LEAD_RANGE_M,
+    LINE_RANGE_MAX_M,
+    EgoState,
+    Intent,
+    LaneLine,
+    Lead,
+    LineType,
+    Perception,
+)
 
 LAYOUT_VERSION = 4
 PATH_T_S = np.arange(0.0, 5.01, 0.5)            # 11 speeds over 5 s
@@ -170,6 +179,13 @@ def line_offset(i: int) -> int:
     return LAYOUT.lines.start + i * _LINE_WIDTH
 
 
+def line_x_max_m(code: float) -> float:
+    """A line's reach from its raw output, within [0, LINE_RANGE_MAX_M]: an absent line's reach is never
+    a label (masked), so like an absent lead's distance it could otherwise pass the monitor's
+    plausible range and have every message rejected."""
+    return float(np.clip(code * LINE_XMAX_SCALE_M, 0.0, LINE_RANGE_MAX_M))
+
+
 def lead_distance_code(distance_m: float | np.ndarray) -> float | np.ndarray:
     """The lead distance as the network outputs it (see the layout above)."""
     return np.log1p(np.maximum(distance_m, 0.0) / LEAD_D_REF_M)
@@ -260,7 +276,7 @@ def decode(raw: np.ndarray, ego: EgoState, intent: Intent, *, stamp_s: float = 0
         o = line_offset(i)
         y = raw[o:o + 4] * LINE_Y_SCALE_M
         lines.append(LaneLine(coefficients=_VANDERMONDE_INV @ y, x_min_m=0.0,
-                              x_max_m=float(max(0.0, raw[o + 4] * LINE_XMAX_SCALE_M)),
+                              x_max_m=line_x_max_m(raw[o + 4]),
                               probability=float(_sigmoid(raw[o + 5])),
                               line_type=LineType(int(np.argmax(raw[o + 6:o + _LINE_WIDTH])))))
     leads = []
